@@ -1,0 +1,104 @@
+"""Configuration from the environment and an optional playtalk.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_ROOT = "https://api.telegram.org"
+
+# environment variable -> (toml key, default)
+_FIELDS: dict[str, tuple[str, str]] = {
+    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", ""),
+    "PLAYTALK_DB": ("db", "./playtalk.db"),
+    "PLAYTALK_TIMEZONE": ("timezone", "Europe/London"),
+    "TELEGRAM_API_BASE_URL": ("telegram_api_base_url", DEFAULT_API_ROOT),
+    "PLAYTALK_LOG_LEVEL": ("log_level", "INFO"),
+    "PLAYTALK_RETENTION_MONTHS": ("retention_months", "12"),
+    "PLAYTALK_PHOTO_RETENTION_MONTHS": ("photo_retention_months", "6"),
+}
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str
+    db_path: Path
+    timezone: str
+    api_root: str
+    log_level: str
+    retention_months: int
+    photo_retention_months: int
+
+    @property
+    def base_url(self) -> str:
+        """Where PTB sends methods: ``{root}/bot{token}/METHOD``."""
+        return f"{self.api_root}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.api_root}/file/bot"
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and "
+                "export TELEGRAM_BOT_TOKEN=... (or put telegram_bot_token in playtalk.toml)"
+            )
+        return self.token
+
+
+def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = None) -> Config:
+    """Environment wins over playtalk.toml, which wins over the defaults."""
+    env = os.environ if env is None else env
+    path = toml_path or Path(env.get("PLAYTALK_CONFIG", "playtalk.toml"))
+    file_values: dict[str, object] = {}
+    if path.is_file():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    values: dict[str, str] = {}
+    for var, (key, default) in _FIELDS.items():
+        raw = env.get(var)
+        if raw is None:
+            raw = str(file_values.get(key, default))
+        values[var] = raw.strip()
+
+    timezone = values["PLAYTALK_TIMEZONE"]
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"PLAYTALK_TIMEZONE={timezone!r} is not a known time zone (e.g. Europe/London)"
+        ) from None
+    root = values["TELEGRAM_API_BASE_URL"].rstrip("/")
+    if not root.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_API_BASE_URL={root!r} must start with http:// or https://")
+    level = values["PLAYTALK_LOG_LEVEL"].upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("PLAYTALK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    months = {}
+    for var in ("PLAYTALK_RETENTION_MONTHS", "PLAYTALK_PHOTO_RETENTION_MONTHS"):
+        try:
+            months[var] = int(values[var])
+        except ValueError:
+            raise ConfigError(f"{var} must be a whole number of months") from None
+        if months[var] < 1:
+            raise ConfigError(f"{var} must be at least 1")
+    return Config(
+        token=values["TELEGRAM_BOT_TOKEN"],
+        db_path=Path(values["PLAYTALK_DB"]),
+        timezone=timezone,
+        api_root=root,
+        log_level=level,
+        retention_months=months["PLAYTALK_RETENTION_MONTHS"],
+        photo_retention_months=months["PLAYTALK_PHOTO_RETENTION_MONTHS"],
+    )

@@ -1,0 +1,64 @@
+"""The only place with SQL. Everything else calls these typed methods."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.store.db import StoreError, latest_version
+from bot.store.deliveries import DeliveryQueries, NewDelivery
+from bot.store.events import EventQueries
+from bot.store.families import FamilyQueries
+from bot.store.models import (
+    Child,
+    Delivery,
+    Event,
+    Family,
+    OutgoingDelivery,
+    PlanCandidate,
+    Practitioner,
+    Setting,
+)
+from bot.store.reports import ReportQueries
+from bot.store.settings import SettingQueries, hash_code
+
+TABLES = (
+    "meta",
+    "settings",
+    "practitioners",
+    "join_codes",
+    "families",
+    "children",
+    "deliveries",
+    "events",
+    "safeguarding_alerts",
+    "digests_sent",
+)
+
+
+class Store(SettingQueries, FamilyQueries, DeliveryQueries, EventQueries, ReportQueries):
+    """The database behind one playtalk process."""
+
+
+async def open_store(path: str | Path, clock: Clock | None = None) -> Store:
+    store: Store = await Store.open(path, clock)
+    return store
+
+
+__all__ = [
+    "TABLES",
+    "Child",
+    "Delivery",
+    "Event",
+    "Family",
+    "NewDelivery",
+    "OutgoingDelivery",
+    "PlanCandidate",
+    "Practitioner",
+    "Setting",
+    "Store",
+    "StoreError",
+    "hash_code",
+    "latest_version",
+    "open_store",
+]

@@ -1,0 +1,141 @@
+"""Settings, practitioners, join codes and the guess throttle."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from typing import Any
+
+from bot.clock import to_db
+from bot.store.db import StoreBase
+from bot.store.models import Practitioner, Setting
+
+
+def hash_code(code: str) -> str:
+    """Join codes are stored only as hashes: a copied database yields no usable code."""
+    normalised = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _setting(row: Any) -> Setting:
+    return Setting(
+        id=row["id"],
+        name=row["name"],
+        timezone=row["timezone"],
+        parent_code=row["parent_code"],
+        digest_weekday=row["digest_weekday"],
+        digest_hour=row["digest_hour"],
+        focus_area=row["focus_area"],
+        focus_until=date.fromisoformat(row["focus_until"]) if row["focus_until"] else None,
+    )
+
+
+def _practitioner(row: Any) -> Practitioner:
+    return Practitioner(
+        id=row["id"],
+        setting_id=row["setting_id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        role=row["role"],
+        locale=row["locale"],
+    )
+
+
+class SettingQueries(StoreBase):
+    async def add_setting(self, name: str, timezone: str, parent_code: str) -> Setting:
+        async with self.write() as db:
+            cursor = await db.execute(
+                "INSERT INTO settings (name, timezone, parent_code, created_at) VALUES (?, ?, ?, ?)",
+                (name, timezone, parent_code, to_db(self.clock.now())),
+            )
+            setting_id = cursor.lastrowid
+        setting = await self.get_setting(int(setting_id or 0))
+        assert setting is not None
+        return setting
+
+    async def get_setting(self, setting_id: int) -> Setting | None:
+        row = await self.fetchone("SELECT * FROM settings WHERE id = ?", (setting_id,))
+        return _setting(row) if row else None
+
+    async def setting_by_name(self, name: str) -> Setting | None:
+        row = await self.fetchone(
+            "SELECT * FROM settings WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1", (name,)
+        )
+        return _setting(row) if row else None
+
+    async def setting_by_parent_code(self, code: str) -> Setting | None:
+        row = await self.fetchone("SELECT * FROM settings WHERE parent_code = ?", (code,))
+        return _setting(row) if row else None
+
+    async def list_settings(self) -> list[Setting]:
+        return [_setting(r) for r in await self.fetchall("SELECT * FROM settings ORDER BY id")]
+
+    async def set_parent_code(self, setting_id: int, code: str) -> None:
+        async with self.write() as db:
+            await db.execute("UPDATE settings SET parent_code = ? WHERE id = ?", (code, setting_id))
+
+    async def set_focus(self, setting_id: int, area: str | None, until: date | None) -> None:
+        async with self.write() as db:
+            await db.execute(
+                "UPDATE settings SET focus_area = ?, focus_until = ? WHERE id = ?",
+                (area, until.isoformat() if until else None, setting_id),
+            )
+
+    # -- join codes ---------------------------------------------------------
+    async def add_join_code(self, setting_id: int, code: str, role: str, ttl: timedelta) -> None:
+        now = self.clock.now()
+        async with self.write() as db:
+            await db.execute(
+                "INSERT INTO join_codes (setting_id, code_hash, role, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (setting_id, hash_code(code), role, to_db(now), to_db(now + ttl)),
+            )
+
+    async def redeem_join_code(
+        self, code: str, user_id: int, chat_id: int, locale: str
+    ) -> Practitioner | None:
+        """Use a code once: the check and the marking happen in one transaction."""
+        now = to_db(self.clock.now())
+        async with self.write() as db:
+            async with db.execute(
+                "SELECT id, setting_id, role FROM join_codes"
+                " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+                (hash_code(code), now),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await db.execute(
+                "UPDATE join_codes SET used_at = ?, used_by = ? WHERE id = ?",
+                (now, user_id, row["id"]),
+            )
+            await db.execute(
+                "INSERT INTO practitioners (setting_id, user_id, chat_id, role, locale, joined_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (setting_id, user_id) DO UPDATE SET role = excluded.role,"
+                " chat_id = excluded.chat_id",
+                (row["setting_id"], user_id, chat_id, row["role"], locale, now),
+            )
+        found = await self.fetchone(
+            "SELECT * FROM practitioners WHERE setting_id = ? AND user_id = ?",
+            (row["setting_id"], user_id),
+        )
+        return _practitioner(found) if found else None
+
+    async def practitioners_of(self, user_id: int) -> list[Practitioner]:
+        rows = await self.fetchall(
+            "SELECT * FROM practitioners WHERE user_id = ? ORDER BY id", (user_id,)
+        )
+        return [_practitioner(r) for r in rows]
+
+    async def setting_staff(self, setting_id: int, role: str | None = None) -> list[Practitioner]:
+        if role is None:
+            rows = await self.fetchall(
+                "SELECT * FROM practitioners WHERE setting_id = ? ORDER BY id", (setting_id,)
+            )
+        else:
+            rows = await self.fetchall(
+                "SELECT * FROM practitioners WHERE setting_id = ? AND role = ? ORDER BY id",
+                (setting_id, role),
+            )
+        return [_practitioner(r) for r in rows]
