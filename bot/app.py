@@ -1,0 +1,222 @@
+"""The composition root: builds the python-telegram-bot Application and its jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.buttons import ButtonSigner
+from bot.clock import Clock
+from bot.config import Config
+from bot.content import load_library
+from bot.handlers import account, onboarding, practitioner, replies, router
+from bot.i18n import Catalogs
+from bot.messages import N_
+from bot.safeguarding import Safeguarding
+from bot.services import Services
+from bot.store import open_store
+from scheduler import jobs
+
+log = logging.getLogger(__name__)
+
+PARENT_COMMANDS = (
+    ("help", N_("What you can do")),
+    ("settings", N_("Change language, day, time or children")),
+    ("addchild", N_("Add another child")),
+    ("pause", N_("Take a break")),
+    ("resume", N_("Start again after a break")),
+    ("stop", N_("Stop all messages")),
+    ("mydata", N_("See everything we keep")),
+    ("delete", N_("Delete everything about you")),
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Knobs the demo, tests and benchmarks turn; the defaults are production's."""
+
+    max_rate: float = 30.0
+    dispatch_every: float = 10.0
+    plan_every: float = 3600.0
+    nudge_every: float = 3600.0
+    digest_every: float = 600.0
+    retention_every: float = 86400.0
+    retry_base_seconds: float = 30.0
+    schedule_jobs: bool = True
+    read_timeout: float = 10.0
+
+
+def build_application(
+    config: Config, clock: Clock | None = None, options: Options | None = None
+) -> Application:  # type: ignore[type-arg]
+    opts = options or Options()
+    clock = clock or Clock()
+    builder = (
+        ApplicationBuilder()
+        .token(config.require_token())
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .read_timeout(opts.read_timeout)
+        .get_updates_read_timeout(opts.read_timeout + 30)
+        .concurrent_updates(64)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if opts.max_rate > 0:
+        limiter = AIORateLimiter(overall_max_rate=opts.max_rate, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
+    app = builder.build()
+    app.bot_data["config"] = config
+    app.bot_data["clock"] = clock
+    app.bot_data["options"] = opts
+    _register_handlers(app)
+    return app
+
+
+def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    new_messages = filters.UpdateType.MESSAGE
+    commands = {
+        "start": onboarding.start,
+        "help": account.help_command,
+        "settings": account.settings_command,
+        "addchild": account.addchild_command,
+        "pause": account.pause_command,
+        "resume": account.resume_command,
+        "stop": account.stop_command,
+        "mydata": account.mydata_command,
+        "delete": account.delete_command,
+        "join": practitioner.join_command,
+        "newcode": practitioner.newcode_command,
+        "digest": practitioner.digest_command,
+        "families": practitioner.families_command,
+        "invite": practitioner.invite_command,
+        "focus": practitioner.focus_command,
+    }
+    app.add_handler(ChatMemberHandler(replies.on_group, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(~private & ~filters.UpdateType.EDITED, replies.on_group))
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=private & new_messages))
+    app.add_handler(CallbackQueryHandler(router.on_callback))
+    app.add_handler(
+        MessageHandler(private & new_messages & filters.TEXT & ~filters.COMMAND, replies.on_text)
+    )
+    app.add_handler(
+        MessageHandler(private & new_messages & (filters.PHOTO | filters.VOICE), replies.on_media)
+    )
+    app.add_handler(
+        MessageHandler(private & new_messages & filters.COMMAND, replies.on_unknown_command)
+    )
+    app.add_handler(MessageHandler(private & new_messages, replies.on_unsupported))
+    app.add_error_handler(_on_error)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    config: Config = app.bot_data["config"]
+    clock: Clock = app.bot_data["clock"]
+    opts: Options = app.bot_data["options"]
+    catalogs = Catalogs()
+    library = load_library()
+    safeguarding = Safeguarding.load()
+    store = await open_store(config.db_path, clock)
+    services = Services(
+        config=config,
+        store=store,
+        catalogs=catalogs,
+        library=library,
+        clock=clock,
+        signer=ButtonSigner(await store.secret()),
+        safeguarding=safeguarding,
+        bot_username=app.bot.username,
+        retry_base_seconds=opts.retry_base_seconds,
+    )
+    app.bot_data["services"] = services
+    recovered = await store.recover_in_flight()
+    if recovered:
+        log.info(
+            "%d deliveries were in flight at the last stop; they will be sent again", recovered
+        )
+    await _set_commands(app, catalogs)
+    if opts.schedule_jobs and app.job_queue is not None:
+        jq = app.job_queue
+        jq.run_repeating(jobs.plan_job, interval=opts.plan_every, first=0.5, name="plan")
+        jq.run_repeating(
+            jobs.dispatch_job, interval=opts.dispatch_every, first=1.0, name="dispatch"
+        )
+        jq.run_repeating(jobs.nudge_job, interval=opts.nudge_every, first=5.0, name="nudge")
+        jq.run_repeating(jobs.digest_job, interval=opts.digest_every, first=2.0, name="digest")
+        jq.run_repeating(
+            jobs.retention_job, interval=opts.retention_every, first=60.0, name="retention"
+        )
+    log.info(
+        "playtalk is up: %d activities, %d languages", len(library.activities), len(catalogs.codes)
+    )
+
+
+async def _set_commands(app: Application, catalogs: Catalogs) -> None:  # type: ignore[type-arg]
+    for code in catalogs.codes:
+        t = catalogs.for_locale(code)
+        commands = [BotCommand(name, t.gettext(desc)) for name, desc in PARENT_COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=None if code == "en" else code)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    services: Services | None = app.bot_data.get("services")
+    if services is not None:
+        await services.store.close()
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log without message text, tell the user kindly, never crash the bot."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error handling update %s", update_id, exc_info=context.error)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        services: Services | None = context.application.bot_data.get("services")
+        text = "Sorry, something went wrong on our side. Please try again in a moment."
+        if services is not None:
+            family = await services.store.family_by_chat(update.effective_chat.id)
+            t = services.catalogs.for_locale(family.locale if family else "en")
+            text = t.gettext(
+                "Sorry, something went wrong on our side. Please try again in a moment."
+            )
+        try:
+            await context.bot.send_message(update.effective_chat.id, text)
+        except Exception:
+            log.warning("could not tell the user about an error")
+
+
+@asynccontextmanager
+async def running(app: Application, poll_timeout: float = 1.0) -> AsyncIterator[Services]:  # type: ignore[type-arg]
+    """Run the bot inside an event loop the caller owns (tests, demo, benchmarks)."""
+    await app.initialize()
+    await _post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=poll_timeout))
+    await app.start()
+    try:
+        yield app.bot_data["services"]
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await _post_shutdown(app)

@@ -1,0 +1,206 @@
+"""The operator's command line: `playtalk run`, `playtalk setting add`, backups, checks, the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.codes import JOIN_CODE_TTL, new_join_code, new_parent_code, parent_link
+from bot.config import Config, ConfigError, load_config
+from bot.content import ContentError
+from bot.i18n import CatalogError
+from bot.store import StoreError, open_store
+
+log = logging.getLogger("playtalk")
+
+
+class CliError(Exception):
+    """Shown to the operator as one line, exit code 2."""
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playtalk",
+        description="playtalk: weekly play-and-talk ideas for families, and a digest for their nursery.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    sandbox = sub.add_parser(
+        "sandbox", help="serve the local Bot API stand-in to try the bot by hand"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.add_argument("--token", default="123456:SANDBOX-TOKEN")
+    sub.add_parser("demo", help="run the whole loop offline and write ./demo-out/")
+
+    setting = sub.add_parser("setting", help="nurseries and children's centres").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    add = setting.add_parser(
+        "add", help="add a setting; prints the parent link and a lead's join code"
+    )
+    add.add_argument("name")
+    add.add_argument("--timezone", default=None, help="defaults to PLAYTALK_TIMEZONE")
+    add.add_argument("--bot-username", default=None, help="for the link, if no token is configured")
+    setting.add_parser("list", help="list settings")
+
+    code = sub.add_parser(
+        "practitioner-code", help="a one-off join code for a setting's practitioner"
+    )
+    code.add_argument("setting", help="the setting's name or number")
+    code.add_argument(
+        "--role", choices=("practitioner", "lead", "safeguarding"), default="practitioner"
+    )
+
+    db = sub.add_parser("db", help="database tools").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    backup = db.add_parser("backup", help="a consistent copy, safe while the bot runs")
+    backup.add_argument("path", type=Path)
+
+    content = sub.add_parser("content", help="the activity library").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    content.add_parser("check", help="validate activities and translations; print coverage")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config()
+        _setup_logging(config.log_level)
+        return _dispatch(args, config)
+    except (CliError, ConfigError, StoreError, CatalogError) as exc:
+        print(f"playtalk: error: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        print("playtalk: error: the activity library has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "run":
+        return _run(config)
+    if args.command == "sandbox":
+        from bot.sandbox import serve_forever
+
+        print(f"Sandbox Bot API on http://{args.host}:{args.port}/ (token {args.token})")
+        print(
+            f"Point the bot at it: TELEGRAM_API_BASE_URL=http://{args.host}:{args.port} "
+            f"TELEGRAM_BOT_TOKEN={args.token} playtalk run"
+        )
+        asyncio.run(serve_forever(args.host, args.port, args.token, "playtalk_sandbox_bot"))
+        return 0
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return int(run_demo())
+    if args.command == "content":
+        from bot.content_check import run_check
+
+        return run_check()
+    return asyncio.run(_store_command(args, config))
+
+
+def _run(config: Config) -> int:
+    from bot.app import build_application
+
+    config.require_token()
+    app = build_application(config)
+    log.info("starting playtalk with database %s", config.db_path)
+    app.run_polling(
+        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
+    )
+    return 0
+
+
+async def _bot_username(config: Config, given: str | None) -> str | None:
+    if given:
+        return given.lstrip("@")
+    if not config.token:
+        return None
+    from telegram import Bot
+
+    try:
+        async with Bot(config.token, base_url=config.base_url) as bot:
+            return bot.username
+    except Exception as exc:
+        log.warning("could not ask Telegram for the bot's username: %s", type(exc).__name__)
+        return None
+
+
+async def _store_command(args: argparse.Namespace, config: Config) -> int:
+    store = await open_store(config.db_path)
+    try:
+        if args.command == "setting" and args.action == "add":
+            timezone = args.timezone or config.timezone
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise CliError(f"unknown time zone {timezone!r} (e.g. Europe/London)") from None
+            name = " ".join(args.name.split())
+            if not name or len(name) > 80:
+                raise CliError("the setting's name must be 1 to 80 characters")
+            setting = await store.add_setting(name, timezone, new_parent_code())
+            code = new_join_code()
+            await store.add_join_code(setting.id, code, "lead", JOIN_CODE_TTL)
+            username = await _bot_username(config, args.bot_username)
+            print(f"Added setting {setting.id}: {setting.name} ({timezone})")
+            if username:
+                print(f"Parent link:    {parent_link(username, setting.parent_code)}")
+            else:
+                print(f"Parent start code: {setting.parent_code}")
+                print("  (set TELEGRAM_BOT_TOKEN or pass --bot-username to print the full link)")
+            print(f"Lead join code: {code}  (send the bot: /join {code}; single use, 7 days)")
+            return 0
+        if args.command == "setting" and args.action == "list":
+            settings = await store.list_settings()
+            if not settings:
+                print('No settings yet. Add one with: playtalk setting add "Sunflower Nursery"')
+            for s in settings:
+                staff = len(await store.setting_staff(s.id))
+                families = len(await store.families_of_setting(s.id))
+                print(f"{s.id}\t{s.name}\t{s.timezone}\t{staff} staff\t{families} families")
+            return 0
+        if args.command == "practitioner-code":
+            found = (
+                await store.get_setting(int(args.setting))
+                if args.setting.isdigit()
+                else await store.setting_by_name(args.setting)
+            )
+            if found is None:
+                raise CliError(f"no setting called {args.setting!r} (see: playtalk setting list)")
+            code = new_join_code()
+            await store.add_join_code(found.id, code, args.role, JOIN_CODE_TTL)
+            print(f"{args.role.capitalize()} join code for {found.name}: {code}")
+            print(f"  (send the bot: /join {code}; single use, 7 days)")
+            return 0
+        if args.command == "db" and args.action == "backup":
+            target: Path = args.path
+            if target.exists():  # noqa: ASYNC240 - one stat before a backup
+                raise CliError(f"{target} already exists; choose a new file name")
+            if not target.parent.is_dir():  # noqa: ASYNC240
+                raise CliError(f"folder {target.parent} does not exist")
+            await store.backup(target)
+            print(f"Backed up {config.db_path} to {target}")
+            return 0
+    finally:
+        await store.close()
+    raise CliError("unknown command")

@@ -1,0 +1,204 @@
+"""A parent joins: setting link, language, consent, photo sharing.
+
+Until the parent agrees, the journey's state lives only in signed button data
+(setting and language), so nothing about them is stored before consent and a
+restart mid-way loses nothing. From consent on, the family row holds the step.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import Update
+
+from bot.handlers.common import (
+    Ctx,
+    chat_id,
+    family_and_t,
+    send,
+    signed_rows,
+    svc,
+    tidy_buttons,
+    user_id,
+)
+from bot.handlers.steps import ask_step
+from bot.i18n import LOCALES, language_name, negotiate
+from bot.services import NOTICE_VERSION
+
+log = logging.getLogger(__name__)
+
+THROTTLE_KIND = "parent-link"
+
+
+async def start(update: Update, context: Ctx) -> None:
+    s = svc(context)
+    family, t = await family_and_t(update, context)
+    _ = t.gettext
+    if family is not None:
+        await _welcome_back(update, context)
+        return
+    if await s.store.practitioners_of(user_id(update)):
+        await send(
+            update,
+            context,
+            escape(_("You are signed in as staff. Type /help to see your commands.")),
+        )
+        return
+    code = context.args[0] if context.args else ""
+    if not code:
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "Hello! playtalk sends a short play idea for your child each week, "
+                    "from your nursery or children's centre.\n\n"
+                    "To join, scan the QR code on your nursery's poster or open the link "
+                    "the staff gave you."
+                )
+            ),
+        )
+        return
+    now = s.clock.now()
+    if s.throttle.blocked(THROTTLE_KIND, user_id(update), now):
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "Too many tries with a wrong link. Please wait an hour, or ask your nursery for the link."
+                )
+            ),
+        )
+        return
+    setting = await s.store.setting_by_parent_code(code)
+    if setting is None:
+        s.throttle.miss(THROTTLE_KIND, user_id(update), now)
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "Sorry, I don't recognise that link. It may be old. Please scan the QR "
+                    "code on your nursery's poster again, or ask the staff for the link."
+                )
+            ),
+        )
+        return
+    s.throttle.forget(THROTTLE_KIND, user_id(update))
+    user = update.effective_user
+    first = negotiate(user.language_code if user else None)
+    order = [first, *[c for c in LOCALES if c != first]]
+    rows = [
+        [(language_name(a), ("L", setting.id, a)) for a in order[i : i + 2]]
+        for i in range(0, len(order), 2)
+    ]
+    text = _("Hello! {setting} uses playtalk to send you one play idea a week.").replace(
+        "{setting}", f"<b>{escape(setting.name)}</b>"
+    )
+    text += "\n\n" + escape(_("Which language would you like?"))
+    await send(update, context, text, signed_rows(s, user_id(update), rows))
+
+
+async def _welcome_back(update: Update, context: Ctx) -> None:
+    s = svc(context)
+    family, t = await family_and_t(update, context)
+    assert family is not None
+    _ = t.gettext
+    if family.status == "onboarding":
+        await send(update, context, escape(_("Welcome back! Let's carry on where we left off.")))
+        await ask_step(update, context, family, t)
+        return
+    if family.status in ("stopped", "blocked"):
+        await s.store.set_status(family.id, "active")
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "Welcome back! Your weekly play ideas will start again. Type /help to see what you can do."
+                )
+            ),
+        )
+        return
+    await send(
+        update,
+        context,
+        escape(_("Welcome back! You are already signed up. Type /help to see what you can do.")),
+    )
+
+
+async def on_language(update: Update, context: Ctx, parts: list[str]) -> None:
+    s = svc(context)
+    setting_id, code = int(parts[1]), parts[2]
+    setting = await s.store.get_setting(setting_id)
+    if setting is None or code not in LOCALES:
+        return
+    await tidy_buttons(update, language_name(code))
+    t = s.catalogs.for_locale(code)
+    _ = t.gettext
+    text = "\n\n".join(
+        [
+            "<b>" + escape(_("Before we start")) + "</b>",
+            escape(
+                _(
+                    "What we keep: your Telegram chat, your language, your child's first name "
+                    "(if you give it) and birth month, the day and time you choose, and your "
+                    "replies (taps, words, photos, voice notes)."
+                )
+            ),
+            escape(
+                _(
+                    "Why: to send you play ideas that fit your child's age, and to let "
+                    "{setting} see how families are getting on."
+                )
+            ).replace("{setting}", escape(setting.name)),
+            escape(
+                _(
+                    "Who sees it: only the staff of {setting}. Photos only if you say yes. "
+                    "We never share it with anyone else."
+                )
+            ).replace("{setting}", escape(setting.name)),
+            escape(
+                _(
+                    "How long: replies are deleted after 12 months. You can see everything we "
+                    "hold with /mydata and delete it all at any time with /delete."
+                )
+            ),
+            escape(_("Is that OK?")),
+        ]
+    )
+    rows = [
+        [
+            (_("Yes, I agree"), ("C", setting_id, code, "y")),
+            (_("No thanks"), ("C", setting_id, code, "n")),
+        ]
+    ]
+    await send(update, context, text, signed_rows(s, user_id(update), rows))
+
+
+async def on_consent(update: Update, context: Ctx, parts: list[str]) -> None:
+    s = svc(context)
+    setting_id, code, answer = int(parts[1]), parts[2], parts[3]
+    t = s.catalogs.for_locale(code)
+    _ = t.gettext
+    if answer != "y":
+        await tidy_buttons(update, _("No thanks"))
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "That's fine. Nothing about you has been saved. If you change your mind, "
+                    "scan the poster again. Goodbye!"
+                )
+            ),
+        )
+        return
+    if await s.store.get_setting(setting_id) is None:
+        return
+    await tidy_buttons(update, _("Yes, I agree"))
+    family = await s.store.create_family(setting_id, chat_id(update), code, NOTICE_VERSION)
+    log.info("family %s joined setting %s", family.id, setting_id)
+    await ask_step(update, context, family, s.catalogs.for_locale(family.locale))

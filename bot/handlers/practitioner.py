@@ -1,0 +1,277 @@
+"""Practitioners: joining a setting, the digest on demand, families, invites, focus.
+
+Every command resolves the caller's own setting from their membership; nothing
+takes a setting id from the user, so one setting's staff never reach another's.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date, timedelta
+from html import escape
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+
+from bot.codes import JOIN_CODE_TTL, new_join_code, parent_link
+from bot.content import AREAS
+from bot.handlers.common import Ctx, chat_id, send, svc, user_id
+from bot.i18n import Translator, negotiate
+from bot.messages import child_label
+from bot.store import Family, Practitioner
+from bot.textsplit import split_html
+
+log = logging.getLogger(__name__)
+
+THROTTLE_KIND = "join-code"
+AREA_NAMES = {
+    "psed": "personal, social and emotional",
+    "cll": "communication and language",
+    "maths": "maths",
+}
+
+
+async def _staff(
+    update: Update, context: Ctx, *roles: str
+) -> tuple[Practitioner, Translator] | None:
+    """The caller's membership (most recent), or a polite refusal."""
+    s = svc(context)
+    memberships = await s.store.practitioners_of(user_id(update))
+    if not memberships:
+        family = await s.store.family_by_chat(chat_id(update))
+        t = s.catalogs.for_locale(family.locale if family else "en")
+        await send(update, context, escape(t.gettext("Sorry, that command is for nursery staff.")))
+        return None
+    me = memberships[-1]
+    t = s.catalogs.for_locale(me.locale)
+    if roles and me.role not in roles:
+        await send(update, context, escape(t.gettext("Sorry, only a lead can do that.")))
+        return None
+    return me, t
+
+
+async def staff_help(update: Update, context: Ctx) -> None:
+    found = await _staff(update, context)
+    if found is None:
+        return
+    me, t = found
+    _ = t.gettext
+    lines = [
+        ("/digest", _("this week's digest so far")),
+        ("/families", _("families, their status and last reply")),
+        ("/invite", _("the parent link and a QR poster to print")),
+    ]
+    if me.role == "lead":
+        lines += [
+            ("/newcode", _("a join code for a colleague (add: lead or safeguarding)")),
+            ("/focus", _("favour an area for some weeks, e.g. /focus cll 4")),
+        ]
+    await send(update, context, "\n".join(f"{c} – {escape(d)}" for c, d in lines))
+
+
+async def join_command(update: Update, context: Ctx) -> None:
+    s = svc(context)
+    user = update.effective_user
+    locale = negotiate(user.language_code if user else None)
+    t = s.catalogs.for_locale(locale)
+    _ = t.gettext
+    code = context.args[0] if context.args else ""
+    now = s.clock.now()
+    if not code:
+        await send(
+            update, context, escape(_("Please type /join followed by the code from your lead."))
+        )
+        return
+    if s.throttle.blocked(THROTTLE_KIND, user_id(update), now):
+        await send(
+            update, context, escape(_("Too many wrong codes. Please wait an hour and try again."))
+        )
+        return
+    me = await s.store.redeem_join_code(code, user_id(update), chat_id(update), locale)
+    if me is None:
+        s.throttle.miss(THROTTLE_KIND, user_id(update), now)
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "That code doesn't work: it may be mistyped, used already or more than 7 days old. "
+                    "Please ask your lead for a new one."
+                )
+            ),
+        )
+        return
+    s.throttle.forget(THROTTLE_KIND, user_id(update))
+    setting = await s.store.get_setting(me.setting_id)
+    log.info("practitioner %s joined setting %s as %s", me.id, me.setting_id, me.role)
+    name = escape(setting.name if setting else "")
+    await send(
+        update,
+        context,
+        escape(_("Welcome! You have joined {setting}.")).replace("{setting}", f"<b>{name}</b>"),
+    )
+    await staff_help(update, context)
+
+
+async def newcode_command(update: Update, context: Ctx) -> None:
+    found = await _staff(update, context, "lead")
+    if found is None:
+        return
+    me, t = found
+    role = context.args[0].lower() if context.args else "practitioner"
+    if role not in ("practitioner", "lead", "safeguarding"):
+        await send(
+            update, context, escape(t.gettext("Please choose practitioner, lead or safeguarding."))
+        )
+        return
+    code = new_join_code()
+    await svc(context).store.add_join_code(me.setting_id, code, role, JOIN_CODE_TTL)
+    text = escape(t.gettext("A one-off code for a colleague ({role}), valid for 7 days:")).replace(
+        "{role}", role
+    )
+    await send(update, context, f"{text}\n\n<code>/join {code}</code>")
+
+
+async def families_command(update: Update, context: Ctx) -> None:
+    found = await _staff(update, context)
+    if found is None:
+        return
+    me, t = found
+    s = svc(context)
+    _ = t.gettext
+    families = await s.store.families_of_setting(me.setting_id)
+    if not families:
+        await send(
+            update,
+            context,
+            escape(_("No families have joined yet. Use /invite to get the poster.")),
+        )
+        return
+    lines = ["<b>" + escape(_("Families")) + f"</b> ({len(families)})"]
+    for family in families:
+        children = await s.store.children_of(family.id)
+        names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or "–"
+        last = (
+            t.date(family.last_reply_at.date(), "medium")
+            if family.last_reply_at
+            else _("no reply yet")
+        )
+        lines.append(f"• {names} · {family.locale} · {escape(_(family.status))} · {escape(last)}")
+    for chunk in split_html("\n".join(lines)):
+        await send(update, context, chunk)
+
+
+async def invite_command(update: Update, context: Ctx) -> None:
+    found = await _staff(update, context)
+    if found is None:
+        return
+    me, t = found
+    s = svc(context)
+    setting = await s.store.get_setting(me.setting_id)
+    if setting is None:
+        return
+    from bot.poster import poster_lines, qr_png, render_poster
+
+    link = parent_link(context.bot.username, setting.parent_code)
+    await context.bot.send_photo(
+        chat_id=chat_id(update),
+        photo=InputFile(io.BytesIO(qr_png(link)), filename="playtalk-qr.png"),
+        caption=f"{escape(t.gettext('Parents join here:'))}\n{escape(link)}",
+        parse_mode=ParseMode.HTML,
+    )
+    html = render_poster(setting.name, link, poster_lines(s.catalogs))
+    await context.bot.send_document(
+        chat_id=chat_id(update),
+        document=InputFile(io.BytesIO(html.encode()), filename="playtalk-poster.html"),
+        caption=t.gettext("A poster to print and put up at the door."),
+    )
+
+
+async def focus_command(update: Update, context: Ctx) -> None:
+    found = await _staff(update, context, "lead")
+    if found is None:
+        return
+    me, t = found
+    s = svc(context)
+    _ = t.gettext
+    args = [a.lower() for a in (context.args or [])]
+    if args[:1] == ["off"]:
+        await s.store.set_focus(me.setting_id, None, None)
+        await send(
+            update, context, escape(_("Focus cleared: activities rotate through all areas again."))
+        )
+        return
+    if (
+        len(args) != 2
+        or args[0] not in AREAS
+        or not args[1].isdigit()
+        or not 1 <= int(args[1]) <= 12
+    ):
+        await send(
+            update,
+            context,
+            escape(
+                _(
+                    "Type /focus AREA WEEKS, e.g. /focus cll 4. Areas: psed, cll, maths. Weeks: 1 to 12. "
+                    "/focus off clears it."
+                )
+            ),
+        )
+        return
+    until = s.clock.now().date() + timedelta(weeks=int(args[1]))
+    await s.store.set_focus(me.setting_id, args[0], until)
+    await send(
+        update,
+        context,
+        escape(_("Focus set: {area} until {date}."))
+        .replace("{area}", escape(AREA_NAMES[args[0]]))
+        .replace("{date}", escape(t.date(until, "long"))),
+    )
+
+
+async def digest_command(update: Update, context: Ctx) -> None:
+    found = await _staff(update, context)
+    if found is None:
+        return
+    me, _t = found
+    from scheduler.digest import send_digest_to
+
+    await send_digest_to(context.bot, svc(context), me.setting_id, [me], on_demand=True)
+
+
+async def on_staff_button(update: Update, context: Ctx, parts: list[str]) -> None:
+    """No staff keyboards yet; kept so a future one has a home and a check."""
+    return
+
+
+async def alert_safeguarding_leads(context: Ctx, family: Family, text: str) -> None:
+    s = svc(context)
+    staff = await s.store.setting_staff(family.setting_id, "safeguarding")
+    if not staff:
+        staff = await s.store.setting_staff(family.setting_id, "lead")
+    if not staff:
+        log.error("safeguarding alert for setting %s has nobody to go to", family.setting_id)
+        return
+    children = await s.store.children_of(family.id)
+    for person in staff:
+        t = s.catalogs.for_locale(person.locale)
+        names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or "–"
+        when = s.clock.now().astimezone()
+        body = "\n".join(
+            [
+                "⚠️ <b>" + escape(t.gettext("Safeguarding alert")) + "</b>",
+                escape(t.gettext("Family")) + f" #{family.id} · {names} · {family.locale}",
+                escape(t.gettext("Time"))
+                + f": {escape(t.date(when.date(), 'medium'))} {escape(t.time(when))}",
+                escape(t.gettext("Message")) + f":\n<blockquote>{escape(text[:3000])}</blockquote>",
+                escape(t.gettext("Please follow your setting's safeguarding procedure.")),
+            ]
+        )
+        try:
+            await context.bot.send_message(person.chat_id, body, parse_mode=ParseMode.HTML)
+        except Exception:
+            log.exception("could not alert practitioner %s", person.id)
+
+
+_ = date

@@ -1,0 +1,301 @@
+"""Parents' replies to the weekly activity: taps, words, photos and voice notes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from html import escape
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+
+from bot.buttons import ButtonSigner
+from bot.handlers.common import Ctx, family_and_t, send, signed_rows, svc, tidy_buttons, user_id
+from bot.handlers.steps import ask_step, name_text
+from bot.i18n import Translator
+from bot.messages import N_
+from bot.services import Services
+from bot.store import Delivery, Family
+
+log = logging.getLogger(__name__)
+
+REPLY_WINDOW = timedelta(days=7)
+BUTTON_LIFETIME = timedelta(days=21)
+TAP_LABELS = {
+    "done": N_("We did it 🎉"),
+    "not_this_week": N_("Not this week"),
+    "too_hard": N_("Too hard"),
+    "too_easy": N_("Too easy"),
+}
+TAP_THANKS = {
+    "done": N_("Wonderful! Thank you for playing together."),
+    "not_this_week": N_("That's fine. Busy weeks happen. There will be a new idea next week."),
+    "too_hard": N_("Thank you for telling us. We'll choose something a little easier."),
+    "too_easy": N_("Thank you for telling us. We'll choose something a little more challenging."),
+}
+
+
+def reply_buttons(
+    t: Translator, sign: ButtonSigner, uid: int, delivery_id: int
+) -> list[list[tuple[str, str]]]:
+    """The buttons under every activity message (the signature binds them to this parent)."""
+    _ = t.gettext
+    return [
+        [(_(TAP_LABELS["done"]), sign.sign(uid, "R", delivery_id, "done"))],
+        [(_(TAP_LABELS["not_this_week"]), sign.sign(uid, "R", delivery_id, "not_this_week"))],
+        [
+            (_(TAP_LABELS["too_hard"]), sign.sign(uid, "R", delivery_id, "too_hard")),
+            (_(TAP_LABELS["too_easy"]), sign.sign(uid, "R", delivery_id, "too_easy")),
+        ],
+    ]
+
+
+async def expired(update: Update, context: Ctx, t: Translator) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer(t.gettext("Sorry, this button has expired."), show_alert=True)
+
+
+async def on_tap(update: Update, context: Ctx, family: Family, parts: list[str]) -> None:
+    s = svc(context)
+    t = s.catalogs.for_locale(family.locale)
+    tap = parts[2] if len(parts) > 2 else ""
+    delivery = await s.store.get_delivery(int(parts[1])) if parts[1].isdigit() else None
+    too_old = delivery is not None and (
+        delivery.sent_at is None or s.clock.now() - delivery.sent_at > BUTTON_LIFETIME
+    )
+    if delivery is None or delivery.family_id != family.id or tap not in TAP_LABELS or too_old:
+        await expired(update, context, t)
+        return
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    if await s.store.tap_recorded(delivery.id, tap):
+        return
+    await s.store.add_event(
+        family.id, "tap", child_id=delivery.child_id, delivery_id=delivery.id, tap=tap
+    )
+    await tidy_buttons(update, t.gettext(TAP_LABELS[tap]))
+    await send(update, context, escape(t.gettext(TAP_THANKS[tap])))
+
+
+async def _answering(family: Family, message: Message, context: Ctx) -> Delivery | None:
+    """The activity a reply belongs to: the message it answers, else the latest in 7 days."""
+    s = svc(context)
+    if message.reply_to_message is not None:
+        found = await s.store.delivery_by_message(family.id, message.reply_to_message.message_id)
+        if found is not None:
+            return found
+    return await s.store.latest_sent_activity(family.id, s.clock.now() - REPLY_WINDOW)
+
+
+async def _safeguarding(
+    update: Update, context: Ctx, family: Family, t: Translator, text: str
+) -> bool:
+    """Check words against the safeguarding lists; on a match alert the leads and stop here."""
+    s = svc(context)
+    matched = s.safeguarding.match(text)
+    if matched is None:
+        return False
+    from bot.handlers.practitioner import alert_safeguarding_leads
+
+    await s.store.add_safeguarding_alert(family.id, family.setting_id, text, matched)
+    log.warning("safeguarding alert raised for family %s", family.id)
+    await alert_safeguarding_leads(context, family, text)
+    await send(
+        update,
+        context,
+        escape(
+            t.gettext(
+                "Thank you for telling us. We have let the safeguarding lead at your nursery know, "
+                "and they will get in touch with you.\n\n"
+                "If you or your child are in danger now, call 999.\n"
+                "NSPCC helpline (free, for any worry about a child): 0808 800 5000."
+            )
+        ),
+    )
+    return True
+
+
+def _thanks(t: Translator, family: Family, media: bool) -> str:
+    _ = t.gettext
+    text = _("Thank you! We love hearing how it went.")
+    if media:
+        text += " " + (
+            _("The staff at your nursery will see this too.")
+            if family.share_photos
+            else _("This stays private: the staff won't see it. You can change this in /settings.")
+        )
+    return escape(text)
+
+
+async def on_text(update: Update, context: Ctx) -> None:
+    message = update.message
+    if message is None or message.text is None:
+        return
+    from bot.handlers.account import is_stop_word, stop_command
+
+    s = svc(context)
+    family, t = await family_and_t(update, context)
+    if family is None:
+        if not await s.store.practitioners_of(user_id(update)):
+            await send(
+                update,
+                context,
+                escape(
+                    t.gettext(
+                        "Hello! To join playtalk, scan the QR code on your nursery's poster "
+                        "or open the link the staff gave you."
+                    )
+                ),
+            )
+        return
+    if is_stop_word(message.text, t):
+        await stop_command(update, context)
+        return
+    if family.step.startswith("child_name"):
+        await name_text(update, context, family, t, message.text)
+        return
+    if family.status == "onboarding":
+        await send(update, context, escape(t.gettext("Please choose one of the buttons below.")))
+        await ask_step(update, context, family, t)
+        return
+    if await _safeguarding(update, context, family, t, message.text):
+        return
+    delivery = await _answering(family, message, context)
+    await s.store.add_event(
+        family.id,
+        "text",
+        child_id=delivery.child_id if delivery else None,
+        delivery_id=delivery.id if delivery else None,
+        text=message.text[:4096],
+    )
+    await send(update, context, _thanks(t, family, media=False))
+
+
+async def on_media(update: Update, context: Ctx) -> None:
+    message = update.message
+    if message is None:
+        return
+    s = svc(context)
+    family, t = await family_and_t(update, context)
+    if family is None or family.status == "onboarding":
+        await on_text_like_join(update, context, family, t)
+        return
+    caption = message.caption or None
+    if caption and await _safeguarding(update, context, family, t, caption):
+        return
+    delivery = await _answering(family, message, context)
+    kind, file_id, duration = "photo", "", None
+    if message.photo:
+        file_id = message.photo[-1].file_id
+    elif message.voice:
+        kind, file_id, duration = "voice", message.voice.file_id, _seconds(message.voice.duration)
+    await s.store.add_event(
+        family.id,
+        kind,
+        child_id=delivery.child_id if delivery else None,
+        delivery_id=delivery.id if delivery else None,
+        text=caption,
+        file_id=file_id,
+        duration=duration,
+        shared=bool(family.share_photos),
+    )
+    await send(update, context, _thanks(t, family, media=True))
+
+
+async def on_text_like_join(
+    update: Update, context: Ctx, family: Family | None, t: Translator
+) -> None:
+    if family is None:
+        await send(
+            update,
+            context,
+            escape(
+                t.gettext(
+                    "Hello! To join playtalk, scan the QR code on your nursery's poster "
+                    "or open the link the staff gave you."
+                )
+            ),
+        )
+    else:
+        await send(update, context, escape(t.gettext("Please choose one of the buttons below.")))
+        await ask_step(update, context, family, t)
+
+
+async def on_unsupported(update: Update, context: Ctx) -> None:
+    _family, t = await family_and_t(update, context)
+    await send(
+        update, context, escape(t.gettext("Sorry, I can only read words, photos and voice notes."))
+    )
+
+
+async def on_group(update: Update, context: Ctx) -> None:
+    """playtalk talks to one family at a time; in a group it says so and leaves."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    try:
+        if chat.type != ChatType.CHANNEL:
+            await context.bot.send_message(
+                chat.id,
+                "playtalk works in a private chat only. Please message me directly. Goodbye!",
+            )
+        await context.bot.leave_chat(chat.id)
+    except Exception:
+        log.info("could not leave chat %s", chat.id)
+
+
+async def on_checkin(update: Update, context: Ctx, family: Family, answer: str) -> None:
+    s = svc(context)
+    t = s.catalogs.for_locale(family.locale)
+    _ = t.gettext
+    labels = {"yes": _("Yes, keep them coming"), "less": _("Less often"), "stop": _("Stop")}
+    if answer not in labels:
+        return
+    await tidy_buttons(update, labels[answer])
+    await s.store.add_event(family.id, "tap", tap=f"checkin_{answer}")
+    if answer == "stop":
+        from bot.handlers.account import stop_command
+
+        await stop_command(update, context)
+    elif answer == "less":
+        await s.store.set_status(
+            family.id,
+            "paused",
+            reason="asked for fewer messages",
+            paused_until=s.clock.now() + timedelta(weeks=2),
+        )
+        await send(
+            update,
+            context,
+            escape(_("Thank you. We'll take a two-week break, then send one message a week.")),
+        )
+    else:
+        await send(update, context, escape(_("Lovely! We'll keep the ideas coming.")))
+
+
+def checkin_rows(t: Translator, s: Services, uid: int) -> list[list[tuple[str, str]]]:
+    _ = t.gettext
+    return signed_rows(
+        s,
+        uid,
+        [
+            [(_("Yes, keep them coming"), ("Q", "yes"))],
+            [(_("Less often"), ("Q", "less")), (_("Stop"), ("Q", "stop"))],
+        ],
+    )
+
+
+async def on_unknown_command(update: Update, context: Ctx) -> None:
+    _family, t = await family_and_t(update, context)
+    await send(
+        update,
+        context,
+        escape(t.gettext("Sorry, I don't know that command. Type /help to see what I can do.")),
+    )
+
+
+def _seconds(value: object) -> int:
+    """PTB reports durations as int or timedelta depending on its settings."""
+    return int(value.total_seconds()) if isinstance(value, timedelta) else int(str(value))

@@ -1,0 +1,71 @@
+"""One entry point for every button press: verify, then hand to the right handler.
+
+Every callback payload is signed for the user it was sent to (bot/buttons.py);
+anything else, forged or stale, gets "this button has expired" and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.handlers import account, onboarding, practitioner, replies, steps
+from bot.handlers.common import Ctx, family_and_t, svc, user_id
+
+log = logging.getLogger(__name__)
+
+_PRE_CONSENT = {"L", "C"}
+_STEPS = {"P", "N", "Y", "M", "A", "D", "S", "K"}
+
+
+async def on_callback(update: Update, context: Ctx) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    s = svc(context)
+    family, t = await family_and_t(update, context)
+    parts = s.signer.verify(user_id(update), query.data)
+    if not parts:
+        await replies.expired(update, context, t)
+        return
+    kind = parts[0]
+    try:
+        if kind.startswith("T"):
+            await query.answer()
+            await practitioner.on_staff_button(update, context, parts)
+            return
+        if kind in _PRE_CONSENT:
+            await query.answer()
+            if family is not None:
+                await onboarding.start(update, context)
+            elif kind == "L" and len(parts) == 3:
+                await onboarding.on_language(update, context, parts)
+            elif kind == "C" and len(parts) == 4:
+                await onboarding.on_consent(update, context, parts)
+            return
+        if family is None:
+            await replies.expired(update, context, t)
+            return
+        if kind == "R":
+            await replies.on_tap(update, context, family, parts)
+            return
+        await query.answer()
+        if kind in _STEPS:
+            await steps.on_step_button(update, context, family, parts)
+        elif kind == "G":
+            await account.on_settings_button(update, context, family, parts)
+        elif kind == "L2":
+            await account.on_language_change(update, context, family, parts[1])
+        elif kind in ("E", "X"):
+            await account.on_child_button(update, context, family, parts)
+        elif kind == "Z":
+            await account.on_pause(update, context, family, int(parts[1]))
+        elif kind == "DEL":
+            await account.on_delete(update, context, family, parts[1])
+        elif kind == "Q":
+            await replies.on_checkin(update, context, family, parts[1])
+    except (ValueError, IndexError):
+        # A signed payload from an older version of a keyboard: harmless, say so.
+        log.info("malformed button payload of kind %s", kind)
+        await replies.expired(update, context, t)

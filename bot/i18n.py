@@ -1,0 +1,163 @@
+"""Translations for UI strings and activity texts, one translator per locale.
+
+Catalogs are the PO files in locales/; they are compiled in memory at start-up
+(no separate compile step an operator could forget). Jobs send to many
+languages at once, so a locale is always passed explicitly: ``for_locale(code)``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
+
+SOURCE_LOCALE = "en"
+# Lambeth's commonest home languages, plus English; the order is the menu order.
+LOCALES: tuple[str, ...] = ("en", "pt", "es", "so", "yo", "fr", "tw", "pl", "ar")
+DOMAINS = ("bot", "content")
+# Telegram codes (and Babel's) that mean one of ours.
+_ALIASES = {"ak": "tw", "twi": "tw", "nb": "en"}
+_BABEL_LOCALE = {"tw": "ak"}
+# Babel's CLDR name for Twi is "Akan"; families know the language as Twi.
+_OWN_NAMES = {"tw": "Twi (Akan)"}
+
+
+def locales_dir() -> Path:
+    """locales/ beside the package (editable install or checkout)."""
+    return Path(__file__).resolve().parent.parent / "locales"
+
+
+class CatalogError(Exception):
+    """A declared locale has no catalog: start-up must stop and say which."""
+
+
+def negotiate(language_code: str | None) -> str:
+    """Nearest supported locale for Telegram's ``language_code`` ("pt-br" -> "pt")."""
+    if not language_code:
+        return SOURCE_LOCALE
+    base = language_code.replace("_", "-").split("-")[0].lower()
+    base = _ALIASES.get(base, base)
+    return base if base in LOCALES else SOURCE_LOCALE
+
+
+def babel_locale(code: str) -> Locale:
+    return Locale.parse(_BABEL_LOCALE.get(code, code))
+
+
+def language_name(code: str) -> str:
+    """The language's name in its own script, as a parent would recognise it."""
+    if code in _OWN_NAMES:
+        return _OWN_NAMES[code]
+    name = babel_locale(code).display_name or code
+    return name[:1].upper() + name[1:]
+
+
+@dataclass
+class Translator:
+    """gettext, plural forms and locale-aware dates for one locale."""
+
+    code: str
+    _bot: gettext.GNUTranslations | gettext.NullTranslations
+    _content: gettext.GNUTranslations | gettext.NullTranslations
+    _known: dict[str, frozenset[str]]
+    missing: set[tuple[str, str]] = field(default_factory=set)
+
+    def _note_missing(self, domain: str, msgid: str) -> None:
+        key = (domain, msgid)
+        if (
+            self.code != SOURCE_LOCALE
+            and msgid not in self._known[domain]
+            and key not in self.missing
+        ):
+            self.missing.add(key)
+            log.debug("no %s translation in %s for a message; English used", domain, self.code)
+
+    def gettext(self, message: str) -> str:
+        self._note_missing("bot", message)
+        return self._bot.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        self._note_missing("bot", singular)
+        return self._bot.ngettext(singular, plural, n)
+
+    def content(self, message: str) -> str:
+        """An activity text in this locale (English when not yet translated)."""
+        if not message:
+            return message
+        self._note_missing("content", message)
+        return self._content.gettext(message)
+
+    @property
+    def locale(self) -> Locale:
+        return babel_locale(self.code)
+
+    @property
+    def rtl(self) -> bool:
+        return self.locale.character_order == "right-to-left"
+
+    def date(self, when: date, fmt: str = "full") -> str:
+        return format_date(when, format=fmt, locale=self.locale)
+
+    def time(self, when: time | datetime, fmt: str = "short") -> str:
+        return format_time(when, format=fmt, locale=self.locale)
+
+    def weekday(self, index: int) -> str:
+        """Monday is 0, as in ``date.weekday()``."""
+        name = str(self.locale.days["format"]["wide"][index])
+        return name[:1].upper() + name[1:]
+
+
+def _compile(po_path: Path, code: str) -> tuple[gettext.GNUTranslations, frozenset[str]]:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=_BABEL_LOCALE.get(code, code))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    translated = frozenset(
+        str(m.id[0] if isinstance(m.id, tuple) else m.id)
+        for m in catalog
+        if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    )
+    return gettext.GNUTranslations(buffer), translated
+
+
+class Catalogs:
+    """Every catalog, loaded once; hands out translators."""
+
+    def __init__(self, root: Path | None = None, locales: tuple[str, ...] = LOCALES) -> None:
+        self.root = root or locales_dir()
+        self._translators: dict[str, Translator] = {}
+        for code in locales:
+            compiled: dict[str, tuple[gettext.GNUTranslations, frozenset[str]]] = {}
+            for domain in DOMAINS:
+                po = self.root / code / "LC_MESSAGES" / f"{domain}.po"
+                if not po.is_file():
+                    raise CatalogError(f"locale {code!r} is declared but {po} is missing")
+                compiled[domain] = _compile(po, code)
+            self._translators[code] = Translator(
+                code=code,
+                _bot=compiled["bot"][0],
+                _content=compiled["content"][0],
+                _known={d: compiled[d][1] for d in DOMAINS},
+            )
+
+    def for_locale(self, code: str) -> Translator:
+        return self._translators.get(code) or self._translators[SOURCE_LOCALE]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self._translators)
+
+    def missing_report(self) -> dict[str, int]:
+        """How many messages fell back to English so far, per locale."""
+        return {code: len(t.missing) for code, t in self._translators.items() if t.missing}

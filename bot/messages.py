@@ -1,0 +1,63 @@
+"""Messages built from the activity library, in a parent's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from bot.content import PLACEHOLDER, Activity
+from bot.i18n import Translator
+
+N_: Callable[[str], str] = lambda s: s  # noqa: E731 - marks strings for extraction only
+
+
+def child_label(t: Translator, name: str | None) -> str:
+    return name if name else t.gettext("your child")
+
+
+def _fill(t: Translator, text: str, child: str) -> str:
+    """Translate, escape, then put the (escaped) child's name in its place."""
+    return escape(t.content(text)).replace(escape(PLACEHOLDER), escape(child))
+
+
+def render_activity(t: Translator, activity: Activity, child_name: str | None, kind: str) -> str:
+    """The Telegram HTML text for one touch of an activity.
+
+    kind: 'activity' (what to do and say), 'why' (why it matters),
+    'grow' (take it further), 'single' (activity and why, for one message a week).
+    """
+    child = child_label(t, child_name)
+    parts: list[str] = []
+    if kind in ("activity", "single"):
+        parts.append(f"🧸 <b>{_fill(t, activity.title, child)}</b>")
+        parts.append(
+            t.gettext("A play idea for {child} this week").replace("{child}", escape(child))
+        )
+        needs = ", ".join(_fill(t, r, child) for r in activity.resources)
+        parts.append(f"🧺 <b>{escape(t.gettext('You need'))}:</b> {needs}")
+        parts.append(f"👐 {_fill(t, activity.do, child)}")
+        says = "\n".join(f"• <i>{_fill(t, s, child)}</i>" for s in activity.say)
+        parts.append(f"💬 <b>{escape(t.gettext('Things to say'))}:</b>\n{says}")
+        if kind == "single":
+            parts.append(f"🌱 {_fill(t, activity.why, child)}")
+        parts.append(
+            escape(t.gettext("Tell us how it went: a photo, a few words or a voice note."))
+        )
+    elif kind == "why":
+        parts.append(
+            f"🌱 <b>{escape(t.gettext('Why it matters'))}</b> · {_fill(t, activity.title, child)}"
+        )
+        parts.append(_fill(t, activity.why, child))
+    elif kind == "grow":
+        parts.append(
+            f"🚀 <b>{escape(t.gettext('Take it further'))}</b> · {_fill(t, activity.title, child)}"
+        )
+        parts.append(_fill(t, activity.grow, child))
+        parts.append(
+            escape(t.gettext("Send us a photo of {child} playing!")).replace(
+                "{child}", escape(child)
+            )
+        )
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    return "\n\n".join(parts)

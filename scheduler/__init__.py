@@ -1,0 +1,1 @@
+"""APScheduler jobs (through PTB's JobQueue): plan, dispatch, nudge, digest, retention."""
