@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True, metavar="ACTION"
     )
     content.add_parser("check", help="validate activities and translations; print coverage")
+
+    i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    i18n.add_parser("extract", help="rewrite locales/bot.pot and locales/content.pot from the sources")
+    i18n.add_parser("update", help="extract, then merge the templates into every locale's catalogs")
     return parser
 
 
@@ -112,6 +118,10 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.demo import run_demo
 
         return int(run_demo())
+    if args.command == "i18n":
+        from bot.catalog_tools import run
+
+        return run(args.action)
     if args.command == "content":
         from bot.content_check import run_check
 
@@ -120,10 +130,11 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
 
 
 def _run(config: Config) -> int:
-    from bot.app import build_application
+    from bot.app import Options, build_application
 
     config.require_token()
-    app = build_application(config)
+    options = Options(max_rate=config.max_rate, dispatch_every=config.dispatch_seconds)
+    app = build_application(config, options=options)
     log.info("starting playtalk with database %s", config.db_path)
     app.run_polling(
         allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
@@ -204,3 +215,7 @@ async def _store_command(args: argparse.Namespace, config: Config) -> int:
     finally:
         await store.close()
     raise CliError("unknown command")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,6 +20,8 @@ _FIELDS: dict[str, tuple[str, str]] = {
     "PLAYTALK_LOG_LEVEL": ("log_level", "INFO"),
     "PLAYTALK_RETENTION_MONTHS": ("retention_months", "12"),
     "PLAYTALK_PHOTO_RETENTION_MONTHS": ("photo_retention_months", "6"),
+    "PLAYTALK_MAX_RATE": ("max_rate", "30"),
+    "PLAYTALK_DISPATCH_SECONDS": ("dispatch_seconds", "10"),
 }
 
 
@@ -36,6 +38,8 @@ class Config:
     log_level: str
     retention_months: int
     photo_retention_months: int
+    max_rate: float = 30.0
+    dispatch_seconds: float = 10.0
 
     @property
     def base_url(self) -> str:
@@ -93,6 +97,14 @@ def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = N
             raise ConfigError(f"{var} must be a whole number of months") from None
         if months[var] < 1:
             raise ConfigError(f"{var} must be at least 1")
+    rates = {}
+    for var in ("PLAYTALK_MAX_RATE", "PLAYTALK_DISPATCH_SECONDS"):
+        try:
+            rates[var] = float(values[var])
+        except ValueError:
+            raise ConfigError(f"{var} must be a number") from None
+        if rates[var] <= 0:
+            raise ConfigError(f"{var} must be above 0")
     return Config(
         token=values["TELEGRAM_BOT_TOKEN"],
         db_path=Path(values["PLAYTALK_DB"]),
@@ -101,4 +113,6 @@ def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = N
         log_level=level,
         retention_months=months["PLAYTALK_RETENTION_MONTHS"],
         photo_retention_months=months["PLAYTALK_PHOTO_RETENTION_MONTHS"],
+        max_rate=rates["PLAYTALK_MAX_RATE"],
+        dispatch_seconds=rates["PLAYTALK_DISPATCH_SECONDS"],
     )

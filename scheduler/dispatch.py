@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.handlers.replies import checkin_rows, reply_buttons
 from bot.messages import render_activity
@@ -50,6 +52,14 @@ def missed_reason(item: OutgoingDelivery, now: datetime) -> str | None:
     if in_quiet_hours(now, tz):
         return "missed: it was past 20:00 local time on its day"
     return None
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """PTB 22 reports retry_after as int or timedelta (and warns about the change)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -101,14 +111,8 @@ async def _send_one(bot: Bot, s: Services, item: OutgoingDelivery, report: Dispa
             chat_id=item.chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
         )
     except RetryAfter as exc:
-        wait = (
-            exc.retry_after
-            if isinstance(exc.retry_after, int | float)
-            else exc.retry_after.total_seconds()
-        )
-        await store.postpone(
-            d.id, now + timedelta(seconds=float(wait)), f"429: retry after {wait}s"
-        )
+        wait = retry_seconds(exc)
+        await store.postpone(d.id, now + timedelta(seconds=wait), f"429: retry after {wait:g}s")
         report.postponed += 1
         report.note("429")
     except Forbidden as exc:

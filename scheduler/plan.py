@@ -27,13 +27,17 @@ class PlanReport:
     deliveries_added: int
 
 
-def next_area(history: list[str], library: Library) -> str:
-    """personal/social/emotional -> communication and language -> maths -> ..."""
+def next_area(history: list[str], library: Library, child_id: int = 0) -> str:
+    """personal/social/emotional -> communication and language -> maths -> ...
+
+    A new child starts at an area given by its id, so a setting's families are
+    spread over all three areas each week rather than moving in lockstep.
+    """
     for activity_id in reversed(history):
         last = library.get(activity_id)
         if last is not None:
             return AREAS[(AREAS.index(last.area) + 1) % len(AREAS)]
-    return AREAS[0]
+    return AREAS[child_id % len(AREAS)]
 
 
 def choose_activity(
@@ -56,7 +60,7 @@ def choose_activity(
         last_seen = {activity_id: i for i, activity_id in enumerate(history)}
         oldest = min(last_seen.get(a.id, -1) for a in fitting)
         fresh = [a for a in fitting if last_seen.get(a.id, -1) <= oldest + len(fitting) // 2]
-    area = focus or next_area(history, library)
+    area = focus or next_area(history, library, child_id)
     pool = [a for a in fresh if a.area == area] or fresh
     # A stable spread so siblings and neighbours do not all get the same idea.
     spread = zlib.crc32(f"{child_id}:{on.isoformat()}".encode())

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
@@ -254,10 +255,11 @@ async def alert_safeguarding_leads(context: Ctx, family: Family, text: str) -> N
         log.error("safeguarding alert for setting %s has nobody to go to", family.setting_id)
         return
     children = await s.store.children_of(family.id)
+    setting = await s.store.get_setting(family.setting_id)
+    when = s.clock.now().astimezone(ZoneInfo(setting.timezone if setting else s.config.timezone))
     for person in staff:
         t = s.catalogs.for_locale(person.locale)
         names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or "–"
-        when = s.clock.now().astimezone()
         body = "\n".join(
             [
                 "⚠️ <b>" + escape(t.gettext("Safeguarding alert")) + "</b>",
@@ -273,5 +275,3 @@ async def alert_safeguarding_leads(context: Ctx, family: Family, text: str) -> N
         except Exception:
             log.exception("could not alert practitioner %s", person.id)
 
-
-_ = date
