@@ -24,10 +24,10 @@ MAPPINGS = {"bot": "babel.cfg", "content": "babel-content.cfg"}
 def extract(domain: str, root: Path = PROJECT_ROOT) -> Catalog:
     """A fresh template of every translatable string in the sources for ``domain``."""
     with (root / MAPPINGS[domain]).open(encoding="utf-8") as fh:
-        method_map, options_map = parse_mapping_cfg(fh)
+        method_map, options_map = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
     catalog = Catalog(project="playtalk", version="0.1.0", domain=domain, fuzzy=False)
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-    for filename, lineno, message, comments, context in extract_from_dir(
+    for _filename, _lineno, message, comments, context in extract_from_dir(
         root, method_map, options_map, keywords=keywords
     ):
         catalog.add(message, None, [], auto_comments=comments, context=context)
@@ -59,7 +59,9 @@ def update(domain: str, template: Catalog, folder: Path | None = None) -> dict[s
         catalog.obsolete.clear()
         write_catalog(catalog, path)
         untranslated[code] = sum(
-            1 for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+            1
+            for m in catalog
+            if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
         )
     return untranslated
 
@@ -71,5 +73,7 @@ def run(action: str) -> int:
         print(f"{domain}.pot: {sum(1 for m in template if m.id)} messages")
         if action == "update":
             missing = update(domain, template)
-            print("  untranslated: " + ", ".join(f"{c} {n}" for c, n in missing.items() if c != "en"))
+            print(
+                "  untranslated: " + ", ".join(f"{c} {n}" for c, n in missing.items() if c != "en")
+            )
     return 0

@@ -78,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    i18n.add_parser("extract", help="rewrite locales/bot.pot and locales/content.pot from the sources")
+    i18n.add_parser(
+        "extract", help="rewrite locales/bot.pot and locales/content.pot from the sources"
+    )
     i18n.add_parser("update", help="extract, then merge the templates into every locale's catalogs")
     return parser
 
@@ -207,7 +209,7 @@ async def _store_command(args: argparse.Namespace, config: Config) -> int:
             target: Path = args.path
             if target.exists():  # noqa: ASYNC240 - one stat before a backup
                 raise CliError(f"{target} already exists; choose a new file name")
-            if not target.parent.is_dir():  # noqa: ASYNC240
+            if not target.parent.is_dir():
                 raise CliError(f"folder {target.parent} does not exist")
             await store.backup(target)
             print(f"Backed up {config.db_path} to {target}")

@@ -27,9 +27,9 @@ LOCALES: tuple[str, ...] = ("en", "pt", "es", "so", "yo", "fr", "tw", "pl", "ar"
 DOMAINS = ("bot", "content")
 # Telegram codes (and Babel's) that mean one of ours.
 _ALIASES = {"ak": "tw", "twi": "tw", "nb": "en"}
-_BABEL_LOCALE = {"tw": "ak"}
+_BABEL_LOCALE = {"tw": "ak", "en": "en_GB"}
 # Babel's CLDR name for Twi is "Akan"; families know the language as Twi.
-_OWN_NAMES = {"tw": "Twi (Akan)"}
+_OWN_NAMES = {"tw": "Twi (Akan)", "en": "English"}
 
 
 def locales_dir() -> Path:

@@ -102,7 +102,9 @@ async def send_digest_to(
             )
             await bot.send_document(
                 person.chat_id,
-                InputFile(io.BytesIO(render_csv(digest, t)), filename=f"playtalk-replies-{stamp}.csv"),
+                InputFile(
+                    io.BytesIO(render_csv(digest, t)), filename=f"playtalk-replies-{stamp}.csv"
+                ),
                 caption=t.gettext("This week's replies (CSV)"),
             )
             delivered += 1
@@ -119,7 +121,9 @@ async def send_due_digests(bot: Bot, s: Services) -> int:
         moment = due_moment(now, setting.timezone, setting.digest_weekday, setting.digest_hour)
         if now < moment:
             continue
-        start, _end = previous_week(now, setting.timezone)
+        start, end = previous_week(now, setting.timezone)
+        if setting.created_at >= end:
+            continue  # the setting did not exist during that week
         week = iso_week(start.date())
         if await s.store.digest_already_sent(setting.id, week):
             continue

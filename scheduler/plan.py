@@ -67,10 +67,7 @@ def choose_activity(
     seasonal = [a for a in pool if any(in_season(tag, on) for tag in a.season)]
     timeless = [a for a in pool if not a.season]
     # Half the children get a seasonal idea when there is one; nobody gets one out of season.
-    if seasonal and (spread % 2 == 0 or not timeless):
-        pool = seasonal
-    else:
-        pool = timeless or pool
+    pool = seasonal if seasonal and (spread % 2 == 0 or not timeless) else timeless or pool
     return sorted(pool, key=lambda a: a.id)[(spread // 2) % len(pool)]
 
 

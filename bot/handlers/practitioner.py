@@ -19,7 +19,7 @@ from bot.codes import JOIN_CODE_TTL, new_join_code, parent_link
 from bot.content import AREAS
 from bot.handlers.common import Ctx, chat_id, send, svc, user_id
 from bot.i18n import Translator, negotiate
-from bot.messages import child_label
+from bot.messages import N_, child_label
 from bot.store import Family, Practitioner
 from bot.textsplit import split_html
 
@@ -27,9 +27,16 @@ log = logging.getLogger(__name__)
 
 THROTTLE_KIND = "join-code"
 AREA_NAMES = {
-    "psed": "personal, social and emotional",
-    "cll": "communication and language",
-    "maths": "maths",
+    "psed": N_("personal, social and emotional development"),
+    "cll": N_("communication and language"),
+    "maths": N_("maths"),
+}
+STATUS_NAMES = {
+    "onboarding": N_("joining"),
+    "active": N_("active"),
+    "paused": N_("paused"),
+    "stopped": N_("stopped"),
+    "blocked": N_("blocked the bot"),
 }
 
 
@@ -158,7 +165,9 @@ async def families_command(update: Update, context: Ctx) -> None:
             if family.last_reply_at
             else _("no reply yet")
         )
-        lines.append(f"• {names} · {family.locale} · {escape(_(family.status))} · {escape(last)}")
+        lines.append(
+            f"• {names} · {family.locale} · {escape(_(STATUS_NAMES[family.status]))} · {escape(last)}"
+        )
     for chunk in split_html("\n".join(lines)):
         await send(update, context, chunk)
 
@@ -226,7 +235,7 @@ async def focus_command(update: Update, context: Ctx) -> None:
         update,
         context,
         escape(_("Focus set: {area} until {date}."))
-        .replace("{area}", escape(AREA_NAMES[args[0]]))
+        .replace("{area}", escape(_(AREA_NAMES[args[0]])))
         .replace("{date}", escape(t.date(until, "long"))),
     )
 
@@ -274,4 +283,3 @@ async def alert_safeguarding_leads(context: Ctx, family: Family, text: str) -> N
             await context.bot.send_message(person.chat_id, body, parse_mode=ParseMode.HTML)
         except Exception:
             log.exception("could not alert practitioner %s", person.id)
-

@@ -22,6 +22,7 @@ class Setting:
     digest_hour: int
     focus_area: str | None
     focus_until: date | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
-from bot.clock import to_db
+from bot.clock import from_db, to_db
 from bot.store.db import StoreBase
 from bot.store.models import Practitioner, Setting
 
@@ -27,6 +27,7 @@ def _setting(row: Any) -> Setting:
         digest_hour=row["digest_hour"],
         focus_area=row["focus_area"],
         focus_until=date.fromisoformat(row["focus_until"]) if row["focus_until"] else None,
+        created_at=from_db(row["created_at"]),
     )
 
 
