@@ -1,0 +1,53 @@
+"""Shared bits of the benchmarks: paths, logging to stderr, one JSON line on stdout.
+
+Not a benchmark itself; ``fanout.py``, ``ingest.py`` and ``memory.py`` import it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr; stdout carries only the final JSON line."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def quiet_logging() -> None:
+    """Keep the bot's own INFO logging (one line per family marked inactive…) off the run."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for name in ("httpx", "telegram", "apscheduler", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def emit(figures: dict[str, Any]) -> None:
+    print(json.dumps(figures, ensure_ascii=False, sort_keys=False), flush=True)
