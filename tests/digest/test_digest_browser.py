@@ -11,22 +11,38 @@ from PIL import Image  # matplotlib depends on Pillow
 
 from bot.digest.html import render_html
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)"
+)
 def test_digest_html_renders_to_a_non_blank_page(tmp_path: Path, digest, t) -> None:  # type: ignore[no-untyped-def]
     page = tmp_path / "digest.html"
     page.write_text(render_html(digest, t, "Sunflower Nursery"), encoding="utf-8")
     shot = tmp_path / "digest.png"
     subprocess.run(
         [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=900,1400", "--hide-scrollbars",
-            f"--screenshot={shot}", page.as_uri(),
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=900,1400",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            page.as_uri(),
         ],
-        check=True, capture_output=True, timeout=90,
+        check=True,
+        capture_output=True,
+        timeout=90,
     )
     image = Image.open(shot).convert("RGB")
     assert image.size == (900, 1400)

@@ -40,7 +40,11 @@ async def test_settings_change_day_time_cadence_language_and_photos(env: BotEnv)
     family = await env.store.family_by_chat(user.id)
     assert family is not None
     assert (family.weekday, family.slot, family.cadence, family.share_photos, family.locale) == (
-        4, "evening", 1, False, "es",
+        4,
+        "evening",
+        1,
+        False,
+        "es",
     )
 
 
@@ -110,7 +114,9 @@ async def test_delete_erases_every_row_about_the_family(env: BotEnv) -> None:
     assert await env.store.family_by_chat(user.id) is not None
     await env.say(user, "/delete")
     [gone] = await env.press(user, t.gettext("Yes, delete everything"))
-    assert t.gettext("Everything about your family has been deleted.").split(".")[0][:10] in gone.plain
+    assert (
+        t.gettext("Everything about your family has been deleted.").split(".")[0][:10] in gone.plain
+    )
     assert await env.store.family_by_chat(user.id) is None
     for table in TABLES:
         for row in await env.store.fetchall(f"SELECT * FROM {table}"):  # noqa: S608
