@@ -103,5 +103,7 @@ async def start_bot(
 @pytest.fixture
 async def env(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> AsyncIterator[BotEnv]:
     async with start_bot(sandbox, tmp_path / "bot.db", clock) as (bot, services):
-        setting = await services.store.add_setting("Sunflower Nursery", "Europe/London", "sunflower-code")
+        setting = await services.store.add_setting(
+            "Sunflower Nursery", "Europe/London", "sunflower-code"
+        )
         yield BotEnv(sandbox, services, clock, setting, bot)

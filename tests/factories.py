@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.store import Child, Family, Store
 from bot.services import NOTICE_VERSION
+from bot.store import Child, Family, Store
 
 
 async def active_family(
@@ -20,7 +20,12 @@ async def active_family(
 ) -> tuple[Family, list[Child]]:
     family = await store.create_family(setting_id, chat_id, locale, NOTICE_VERSION)
     await store.update_family(
-        family.id, share_photos=share_photos, weekday=weekday, slot=slot, cadence=cadence, step="done"
+        family.id,
+        share_photos=share_photos,
+        weekday=weekday,
+        slot=slot,
+        cadence=cadence,
+        step="done",
     )
     made = [await store.add_child(family.id, name, birth) for name, birth in children]
     await store.set_status(family.id, "active")

@@ -18,7 +18,12 @@ def playtalk(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PLAYTALK_"))}
     base.update({"PLAYTALK_DB": str(tmp_path / "cli.db"), **env})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=base, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        cwd=tmp_path,
+        timeout=60,
     )
 
 
@@ -37,7 +42,9 @@ def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_setting_add_prints_link_and_lead_code_then_lists(tmp_path: Path) -> None:
-    result = playtalk(tmp_path, "setting", "add", "Sunflower Nursery", "--bot-username", "playtalk_bot")
+    result = playtalk(
+        tmp_path, "setting", "add", "Sunflower Nursery", "--bot-username", "playtalk_bot"
+    )
     assert result.returncode == 0, result.stderr
     link = re.search(r"https://t\.me/playtalk_bot\?start=([A-Za-z0-9_-]+)", result.stdout)
     code = re.search(r"/join ([A-Z2-9]{5}-[A-Z2-9]{5})", result.stdout)
@@ -66,7 +73,9 @@ def test_setting_add_without_token_still_gives_the_start_code(tmp_path: Path) ->
         (("db", "backup", "/nonexistent-folder/x.db"), "does not exist"),
     ],
 )
-def test_errors_are_one_line_and_non_zero(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_errors_are_one_line_and_non_zero(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     result = playtalk(tmp_path, *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
@@ -82,7 +91,10 @@ def test_config_reads_toml_and_environment_wins(tmp_path: Path) -> None:
     toml.write_text('db = "from-file.db"\ntelegram_api_base_url = "http://127.0.0.1:9/"\n')
     config = load_config({"PLAYTALK_CONFIG": str(toml), "PLAYTALK_DB": "from-env.db"})
     assert str(config.db_path) == "from-env.db"
-    assert config.base_url == "http://127.0.0.1:9/bot" and config.base_file_url == "http://127.0.0.1:9/file/bot"
+    assert (
+        config.base_url == "http://127.0.0.1:9/bot"
+        and config.base_file_url == "http://127.0.0.1:9/file/bot"
+    )
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
         config.require_token()
     with pytest.raises(ConfigError, match="PLAYTALK_MAX_RATE"):

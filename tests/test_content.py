@@ -42,11 +42,24 @@ def test_library_size_and_coverage() -> None:
 def test_validation_names_each_problem() -> None:
     ok, problems = parse_activity(GOOD, "cll/cll-test-hello.yaml")
     assert ok is not None and problems == []
-    bad = {**GOOD, "area": "art", "ages_months": [30, 6], "say": ["one"], "do": "One sentence only.", "grow": "Hi {name}"}
+    bad = {
+        **GOOD,
+        "area": "art",
+        "ages_months": [30, 6],
+        "say": ["one"],
+        "do": "One sentence only.",
+        "grow": "Hi {name}",
+    }
     activity, problems = parse_activity(bad, "cll/cll-test-hello.yaml")
     assert activity is None
     text = "\n".join(problems)
-    for expected in ("area 'art'", "ages_months", "say must hold 2 or 3", "do has 1 sentences", "unknown placeholder {name}"):
+    for expected in (
+        "area 'art'",
+        "ages_months",
+        "say must hold 2 or 3",
+        "do has 1 sentences",
+        "unknown placeholder {name}",
+    ):
         assert expected in text
 
 
@@ -69,7 +82,9 @@ def test_templates_are_up_to_date_with_the_sources() -> None:
         with (root / f"{domain}.pot").open("rb") as fh:
             stored = {m.id for m in read_po(fh) if m.id}
         fresh = {m.id for m in extract(domain) if m.id}
-        assert fresh == stored, f"run `playtalk i18n update`: {sorted(map(str, fresh ^ stored))[:5]}"
+        assert fresh == stored, (
+            f"run `playtalk i18n update`: {sorted(map(str, fresh ^ stored))[:5]}"
+        )
 
 
 def test_yaml_to_pot_to_po_to_message_round_trip(tmp_path: Path) -> None:

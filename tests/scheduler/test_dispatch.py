@@ -27,7 +27,8 @@ async def _drain(env: BotEnv, rounds: int = 40, step: timedelta = timedelta(seco
         await dispatch_due(env.bot, env.services)
         states = await env.store.delivery_states()
         due_left = [
-            d for d in await env.store.all_deliveries()
+            d
+            for d in await env.store.all_deliveries()
             if d.state == "pending" and d.due_at <= env.clock.now()
         ]
         if not due_left and not states.get("sending"):
@@ -37,14 +38,20 @@ async def _drain(env: BotEnv, rounds: int = 40, step: timedelta = timedelta(seco
 
 async def test_activity_message_reaches_the_parent_with_buttons(env: BotEnv) -> None:
     user = env.sandbox.user(3000)
-    family, [child] = await active_family(env.store, env.setting.id, user.id, children=(("Lulu", "2024-01"),))
+    family, [child] = await active_family(
+        env.store, env.setting.id, user.id, children=(("Lulu", "2024-01"),)
+    )
     await _plan(env)
     env.clock.set(WEDNESDAY_0930 + timedelta(minutes=1))
     await _drain(env)
     [message] = user.messages()
     assert "Lulu" in message.plain and "Things to say" in message.plain
     assert message.buttons == ["We did it 🎉", "Not this week", "Too hard", "Too easy"]
-    [first] = [d for d in await env.store.deliveries_of_family(family.id) if d.touch == 1 and d.state == "sent"]
+    [first] = [
+        d
+        for d in await env.store.deliveries_of_family(family.id)
+        if d.touch == 1 and d.state == "sent"
+    ]
     assert first.message_id == message.message_id
     # Friday brings "why it matters", Sunday "take it further".
     env.clock.set(WEDNESDAY_0930 + timedelta(days=2, minutes=1))
@@ -65,7 +72,11 @@ async def test_blocked_and_vanished_chats_make_the_family_inactive(env: BotEnv) 
     await _drain(env)
     for family_id, reason in ((blocked.id, "blocked"), (gone.id, "chat not found")):
         family = await env.store.get_family(family_id)
-        assert family is not None and family.status == "blocked" and reason in (family.status_reason or "")
+        assert (
+            family is not None
+            and family.status == "blocked"
+            and reason in (family.status_reason or "")
+        )
         rows = await env.store.deliveries_of_family(family_id)
         assert [d.state for d in rows if d.touch == 1 and d.iso_week == "2026-W48"] == ["failed"]
         assert all(d.state == "cancelled" for d in rows if d.state != "failed")
@@ -78,7 +89,9 @@ async def test_server_errors_are_retried_then_fail_with_a_reason(env: BotEnv) ->
     env.sandbox.faults.error_rate = 1.0
     env.clock.set(WEDNESDAY_0930 + timedelta(minutes=1))
     await _drain(env)
-    [failed] = [d for d in await env.store.deliveries_of_family(family.id) if d.iso_week == "2026-W48"]
+    [failed] = [
+        d for d in await env.store.deliveries_of_family(family.id) if d.iso_week == "2026-W48"
+    ]
     assert failed.state == "failed" and failed.attempts == 5
     assert "gave up after 5 attempts" in (failed.last_error or "")
     assert user.messages() == []
@@ -108,7 +121,9 @@ async def test_missed_deliveries_after_downtime(env: BotEnv) -> None:
     too_late = env.sandbox.user(3004)
     next_day = env.sandbox.user(3005)
     a, _ = await active_family(env.store, env.setting.id, late_same_day.id, weekday=2, cadence=1)
-    b, _ = await active_family(env.store, env.setting.id, too_late.id, weekday=2, slot="evening", cadence=1)
+    b, _ = await active_family(
+        env.store, env.setting.id, too_late.id, weekday=2, slot="evening", cadence=1
+    )
     c, _ = await active_family(env.store, env.setting.id, next_day.id, weekday=1, cadence=1)
     await _plan(env)
     # The bot was down from Tuesday morning until Wednesday 20:30.
@@ -119,14 +134,20 @@ async def test_missed_deliveries_after_downtime(env: BotEnv) -> None:
     await _drain(env)
     assert too_late.messages() == [] and next_day.messages() == []
     reasons = {
-        fam.id: [d.last_error for d in await env.store.deliveries_of_family(fam.id) if d.iso_week == "2026-W48"][0]
+        fam.id: [
+            d.last_error
+            for d in await env.store.deliveries_of_family(fam.id)
+            if d.iso_week == "2026-W48"
+        ][0]
         for fam in (b, c)
     }
     assert "past 20:00" in (reasons[b.id] or "")
     assert "not sent on its day" in (reasons[c.id] or "")
 
 
-async def test_restart_in_the_middle_of_dispatch_loses_nothing(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> None:
+async def test_restart_in_the_middle_of_dispatch_loses_nothing(
+    sandbox: Sandbox, tmp_path: Path, clock: Clock
+) -> None:
     db = tmp_path / "crash.db"
     users = [sandbox.user(3200 + i) for i in range(10)]
     async with start_bot(sandbox, db, clock) as (bot, services):
@@ -147,7 +168,9 @@ async def test_restart_in_the_middle_of_dispatch_loses_nothing(sandbox: Sandbox,
         assert all(len(u.messages()) == 1 for u in users)
 
 
-async def test_a_week_for_200_families_under_telegram_limits(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> None:
+async def test_a_week_for_200_families_under_telegram_limits(
+    sandbox: Sandbox, tmp_path: Path, clock: Clock
+) -> None:
     """9 languages, two time zones, 30 msg/s overall and 1 msg/s per chat, some faults."""
     sandbox.faults.rate_limit = True
     sandbox.faults.per_chat_limit = True
@@ -158,10 +181,17 @@ async def test_a_week_for_200_families_under_telegram_limits(sandbox: Sandbox, t
         users = [sandbox.user(4000 + i) for i in range(200)]
         for i, u in enumerate(users):
             setting = london if i % 4 else lisbon
-            children = (("Ada", "2023-05"), ("Ben", "2025-01")) if i % 10 == 0 else (("Ada", "2023-05"),)
+            children = (
+                (("Ada", "2023-05"), ("Ben", "2025-01")) if i % 10 == 0 else (("Ada", "2023-05"),)
+            )
             await active_family(
-                services.store, setting.id, u.id, locale=LOCALES[i % 9], weekday=i % 7,
-                slot=("morning", "lunchtime", "afternoon", "evening")[i % 4], cadence=3 if i % 3 == 0 else 1,
+                services.store,
+                setting.id,
+                u.id,
+                locale=LOCALES[i % 9],
+                weekday=i % 7,
+                slot=("morning", "lunchtime", "afternoon", "evening")[i % 4],
+                cadence=3 if i % 3 == 0 else 1,
                 children=children,
             )
         users[7].block()
@@ -179,7 +209,9 @@ async def test_a_week_for_200_families_under_telegram_limits(sandbox: Sandbox, t
         assert states <= {"sent", "failed", "cancelled"}
         assert all(d.last_error for d in rows if d.state in ("failed", "cancelled"))
         sent = [d for d in rows if d.state == "sent"]
-        expected = sum((3 if i % 3 == 0 else 1) * (2 if i % 10 == 0 else 1) for i in range(200) if i != 7)
+        expected = sum(
+            (3 if i % 3 == 0 else 1) * (2 if i % 10 == 0 else 1) for i in range(200) if i != 7
+        )
         assert len(sent) == expected
         per_chat = {u.id: len(u.messages()) for u in users}
         assert per_chat[users[7].id] == 0

@@ -15,7 +15,9 @@ from tests.factories import active_family
 LIBRARY = load_library()
 
 
-async def test_three_touches_two_weeks_and_replanning_adds_nothing(store: Store, clock: Clock) -> None:
+async def test_three_touches_two_weeks_and_replanning_adds_nothing(
+    store: Store, clock: Clock
+) -> None:
     setting = await store.add_setting("Oak", "Europe/London", "oak")
     family, [child] = await active_family(store, setting.id, 10, weekday=2, cadence=3)
     report = await plan_weeks(store, LIBRARY, clock.now())
@@ -35,7 +37,9 @@ async def test_three_touches_two_weeks_and_replanning_adds_nothing(store: Store,
     assert all(LIBRARY.get(d.activity_id).fits(child.age_months(date(2026, 11, 25))) for d in rows)
 
 
-async def test_one_message_cadence_and_paused_families_get_nothing(store: Store, clock: Clock) -> None:
+async def test_one_message_cadence_and_paused_families_get_nothing(
+    store: Store, clock: Clock
+) -> None:
     setting = await store.add_setting("Oak", "Europe/London", "oak")
     single, _ = await active_family(store, setting.id, 11, cadence=1)
     paused, _ = await active_family(store, setting.id, 12)
@@ -60,17 +64,29 @@ async def test_a_slot_already_past_this_week_starts_next_week(store: Store, cloc
 
 def test_due_times_follow_the_october_and_march_clock_changes() -> None:
     # BST ends 25 Oct 2026; starts again 28 Mar 2027. 09:30 local stays 09:30 local.
-    assert local_due(date(2026, 10, 19), "morning", "Europe/London") == datetime(2026, 10, 19, 8, 30, tzinfo=UTC)
-    assert local_due(date(2026, 10, 26), "morning", "Europe/London") == datetime(2026, 10, 26, 9, 30, tzinfo=UTC)
-    assert local_due(date(2027, 3, 22), "evening", "Europe/London") == datetime(2027, 3, 22, 18, 0, tzinfo=UTC)
-    assert local_due(date(2027, 3, 29), "evening", "Europe/London") == datetime(2027, 3, 29, 17, 0, tzinfo=UTC)
+    assert local_due(date(2026, 10, 19), "morning", "Europe/London") == datetime(
+        2026, 10, 19, 8, 30, tzinfo=UTC
+    )
+    assert local_due(date(2026, 10, 26), "morning", "Europe/London") == datetime(
+        2026, 10, 26, 9, 30, tzinfo=UTC
+    )
+    assert local_due(date(2027, 3, 22), "evening", "Europe/London") == datetime(
+        2027, 3, 22, 18, 0, tzinfo=UTC
+    )
+    assert local_due(date(2027, 3, 29), "evening", "Europe/London") == datetime(
+        2027, 3, 29, 17, 0, tzinfo=UTC
+    )
     # Other zones work the same way (a setting abroad, or a test of the rule).
-    assert local_due(date(2026, 11, 2), "morning", "America/New_York") == datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
+    assert local_due(date(2026, 11, 2), "morning", "America/New_York") == datetime(
+        2026, 11, 2, 14, 30, tzinfo=UTC
+    )
 
 
 def test_quiet_hours() -> None:
     assert in_quiet_hours(datetime(2026, 7, 1, 19, 30, tzinfo=UTC), "Europe/London")  # 20:30 BST
-    assert not in_quiet_hours(datetime(2026, 12, 1, 19, 30, tzinfo=UTC), "Europe/London")  # 19:30 GMT
+    assert not in_quiet_hours(
+        datetime(2026, 12, 1, 19, 30, tzinfo=UTC), "Europe/London"
+    )  # 19:30 GMT
     assert in_quiet_hours(datetime(2026, 12, 1, 7, 59, tzinfo=UTC), "Europe/London")
 
 
@@ -83,7 +99,9 @@ def test_no_repeat_until_all_fitting_used_and_areas_rotate() -> None:
         chosen = choose_activity(LIBRARY, 7, age, history, date(2026, 6, 1), None)
         history.append(chosen.id)
         areas.append(chosen.area)
-    assert len(set(history)) == len(fitting), "an activity repeated before all fitting ones were used"
+    assert len(set(history)) == len(fitting), (
+        "an activity repeated before all fitting ones were used"
+    )
     # While every area still has fresh activities, the pattern is psed, cll, maths
     # (child 7 starts at 7 % 3 = cll).
     assert areas[:15] == ["cll", "maths", "psed"] * 5
@@ -96,15 +114,33 @@ def test_focus_and_season_bias_the_choice() -> None:
     history: list[str] = []
     chosen = [choose_activity(LIBRARY, 8, 36, history, date(2026, 6, 1), "maths") for _ in range(1)]
     assert chosen[0].area == "maths"
-    festive = Activity("psed-festive", "psed", 0, 60, ("paper",), "Festive", "Do. Do.", ("a", "b"), "w", "g", ("christmas",))
-    plain = Activity("psed-plain", "psed", 0, 60, ("paper",), "Plain", "Do. Do.", ("a", "b"), "w", "g")
+    festive = Activity(
+        "psed-festive",
+        "psed",
+        0,
+        60,
+        ("paper",),
+        "Festive",
+        "Do. Do.",
+        ("a", "b"),
+        "w",
+        "g",
+        ("christmas",),
+    )
+    plain = Activity(
+        "psed-plain", "psed", 0, 60, ("paper",), "Plain", "Do. Do.", ("a", "b"), "w", "g"
+    )
     library = Library((festive, plain))
-    december = Counter(choose_activity(library, c, 12, [], date(2026, 12, 10)).id for c in range(40))
+    december = Counter(
+        choose_activity(library, c, 12, [], date(2026, 12, 10)).id for c in range(40)
+    )
     june = Counter(choose_activity(library, c, 12, [], date(2026, 6, 10)).id for c in range(40))
     assert 10 <= december["psed-festive"] <= 30
     assert june == Counter({"psed-plain": 40})
 
 
 def test_siblings_are_spread_over_different_activities() -> None:
-    picks = Counter(choose_activity(LIBRARY, child, 24, [], date(2026, 11, 25)).id for child in range(40))
+    picks = Counter(
+        choose_activity(LIBRARY, child, 24, [], date(2026, 11, 25)).id for child in range(40)
+    )
     assert len(picks) > 5

@@ -29,7 +29,9 @@ async def test_migrates_from_empty_and_reopens(tmp_path: Path, clock: Clock) -> 
 
 
 @pytest.mark.parametrize("version", range(latest_version()))
-async def test_migrates_from_each_earlier_version(tmp_path: Path, clock: Clock, version: int) -> None:
+async def test_migrates_from_each_earlier_version(
+    tmp_path: Path, clock: Clock, version: int
+) -> None:
     path = tmp_path / f"v{version}.db"
     async with aiosqlite.connect(path) as db:
         for number, sql in migrations()[:version]:
@@ -81,7 +83,9 @@ async def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
     assert (await store.get_setting(setting.id)).name == "Oak"  # type: ignore[union-attr]
 
 
-async def test_join_codes_are_single_use_hashed_and_expire(store: Store, clock: Clock, tmp_path: Path) -> None:
+async def test_join_codes_are_single_use_hashed_and_expire(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
     from datetime import timedelta
 
     setting = await store.add_setting("Oak", "Europe/London", "oak")
@@ -117,7 +121,9 @@ async def test_erase_family_leaves_no_row(store: Store) -> None:
     await store.erase_family(gone.id)
     assert all(rows == [] for rows in (await store.export_family(gone.id)).values())
     assert (await store.table_counts(["children", "events", "safeguarding_alerts"])) == {
-        "children": 1, "events": 0, "safeguarding_alerts": 0,
+        "children": 1,
+        "events": 0,
+        "safeguarding_alerts": 0,
     }
     assert await store.get_family(gone.id) is None
     assert await store.children_of(gone.id) == []
