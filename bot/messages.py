@@ -34,10 +34,12 @@ def render_activity(t: Translator, activity: Activity, child_name: str | None, k
             t.gettext("A play idea for {child} this week").replace("{child}", escape(child))
         )
         needs = ", ".join(_fill(t, r, child) for r in activity.resources)
-        parts.append(f"🧺 <b>{escape(t.gettext('You need'))}:</b> {needs}")
+        you_need = escape(t.gettext("You need"))
+        parts.append(f"🧺 <b>{you_need}:</b> {needs}")
         parts.append(f"👐 {_fill(t, activity.do, child)}")
         says = "\n".join(f"• <i>{_fill(t, s, child)}</i>" for s in activity.say)
-        parts.append(f"💬 <b>{escape(t.gettext('Things to say'))}:</b>\n{says}")
+        to_say = escape(t.gettext("Things to say"))
+        parts.append(f"💬 <b>{to_say}:</b>\n{says}")
         if kind == "single":
             parts.append(f"🌱 {_fill(t, activity.why, child)}")
         parts.append(
@@ -45,12 +47,12 @@ def render_activity(t: Translator, activity: Activity, child_name: str | None, k
         )
     elif kind == "why":
         parts.append(
-            f"🌱 <b>{escape(t.gettext('Why it matters'))}</b> · {_fill(t, activity.title, child)}"
+            "🌱 <b>" + escape(t.gettext("Why it matters")) + f"</b> · {_fill(t, activity.title, child)}"
         )
         parts.append(_fill(t, activity.why, child))
     elif kind == "grow":
         parts.append(
-            f"🚀 <b>{escape(t.gettext('Take it further'))}</b> · {_fill(t, activity.title, child)}"
+            "🚀 <b>" + escape(t.gettext("Take it further")) + f"</b> · {_fill(t, activity.title, child)}"
         )
         parts.append(_fill(t, activity.grow, child))
         parts.append(

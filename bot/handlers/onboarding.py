@@ -38,14 +38,15 @@ async def start(update: Update, context: Ctx) -> None:
     if family is not None:
         await _welcome_back(update, context)
         return
-    if await s.store.practitioners_of(user_id(update)):
+    code = context.args[0] if context.args else ""
+    if not code and await s.store.practitioners_of(user_id(update)):
+        # Staff who are also parents can still join with their setting's link.
         await send(
             update,
             context,
             escape(_("You are signed in as staff. Type /help to see your commands.")),
         )
         return
-    code = context.args[0] if context.args else ""
     if not code:
         await send(
             update,
@@ -156,8 +157,8 @@ async def on_language(update: Update, context: Ctx, parts: list[str]) -> None:
             ).replace("{setting}", escape(setting.name)),
             escape(
                 _(
-                    "Who sees it: only the staff of {setting}. Photos only if you say yes. "
-                    "We never share it with anyone else."
+                    "Who sees it: only the staff of {setting}, and your photos and voice "
+                    "notes only if you say yes. We never share it with anyone else."
                 )
             ).replace("{setting}", escape(setting.name)),
             escape(

@@ -187,7 +187,7 @@ async def invite_command(update: Update, context: Ctx) -> None:
     await context.bot.send_photo(
         chat_id=chat_id(update),
         photo=InputFile(io.BytesIO(qr_png(link)), filename="playtalk-qr.png"),
-        caption=f"{escape(t.gettext('Parents join here:'))}\n{escape(link)}",
+        caption=escape(t.gettext("Parents join here:")) + f"\n{escape(link)}",
         parse_mode=ParseMode.HTML,
     )
     html = render_poster(setting.name, link, poster_lines(s.catalogs))

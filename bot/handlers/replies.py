@@ -39,15 +39,11 @@ def reply_buttons(
     t: Translator, sign: ButtonSigner, uid: int, delivery_id: int
 ) -> list[list[tuple[str, str]]]:
     """The buttons under every activity message (the signature binds them to this parent)."""
-    _ = t.gettext
-    return [
-        [(_(TAP_LABELS["done"]), sign.sign(uid, "R", delivery_id, "done"))],
-        [(_(TAP_LABELS["not_this_week"]), sign.sign(uid, "R", delivery_id, "not_this_week"))],
-        [
-            (_(TAP_LABELS["too_hard"]), sign.sign(uid, "R", delivery_id, "too_hard")),
-            (_(TAP_LABELS["too_easy"]), sign.sign(uid, "R", delivery_id, "too_easy")),
-        ],
-    ]
+
+    def button(tap: str) -> tuple[str, str]:
+        return t.gettext(TAP_LABELS[tap]), sign.sign(uid, "R", delivery_id, tap)
+
+    return [[button("done")], [button("not_this_week")], [button("too_hard"), button("too_easy")]]
 
 
 async def expired(update: Update, context: Ctx, t: Translator) -> None:

@@ -56,8 +56,8 @@ async def ask_step(update: Update, context: Ctx, family: Family, t: Translator) 
     if step == "photos":
         text = escape(
             _(
-                "If you send us photos of your child playing, may the staff at your "
-                "nursery see them? You can change this later in /settings."
+                "If you send us photos or voice notes of your child playing, may the "
+                "staff at your nursery see and hear them? You can change this later in /settings."
             )
         )
         rows = [[(_("Yes, they may"), ("P", "y")), (_("No, keep them private"), ("P", "n"))]]
