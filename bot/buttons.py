@@ -37,6 +37,7 @@ class ButtonSigner:
         if not data or "~" not in data:
             return None
         payload, _, sig = data.rpartition("~")
-        if not hmac.compare_digest(sig, self._sig(user_id, payload)):
+        # Bytes, not str: compare_digest refuses non-ASCII text, and forged data may be anything.
+        if not hmac.compare_digest(sig.encode(), self._sig(user_id, payload).encode()):
             return None
         return payload.split(":")

@@ -28,6 +28,9 @@ def _setup_logging(level: str) -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # With max_retries=0 the limiter logs every 429 as an error before raising it;
+    # the dispatcher records and postpones each one itself.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,6 +138,9 @@ def _run(config: Config) -> int:
     from bot.app import Options, build_application
 
     config.require_token()
+    # Check the database first: a schema from a newer playtalk must be refused with
+    # one clear line, not after PTB has tried (and maybe failed) to reach Telegram.
+    asyncio.run(_check_store(config))
     options = Options(max_rate=config.max_rate, dispatch_every=config.dispatch_seconds)
     app = build_application(config, options=options)
     log.info("starting playtalk with database %s", config.db_path)
@@ -142,6 +148,11 @@ def _run(config: Config) -> int:
         allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
     )
     return 0
+
+
+async def _check_store(config: Config) -> None:
+    store = await open_store(config.db_path)
+    await store.close()
 
 
 async def _bot_username(config: Config, given: str | None) -> str | None:

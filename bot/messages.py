@@ -47,12 +47,16 @@ def render_activity(t: Translator, activity: Activity, child_name: str | None, k
         )
     elif kind == "why":
         parts.append(
-            "🌱 <b>" + escape(t.gettext("Why it matters")) + f"</b> · {_fill(t, activity.title, child)}"
+            "🌱 <b>"
+            + escape(t.gettext("Why it matters"))
+            + f"</b> · {_fill(t, activity.title, child)}"
         )
         parts.append(_fill(t, activity.why, child))
     elif kind == "grow":
         parts.append(
-            "🚀 <b>" + escape(t.gettext("Take it further")) + f"</b> · {_fill(t, activity.title, child)}"
+            "🚀 <b>"
+            + escape(t.gettext("Take it further"))
+            + f"</b> · {_fill(t, activity.title, child)}"
         )
         parts.append(_fill(t, activity.grow, child))
         parts.append(

@@ -7,11 +7,13 @@ anything else, forged or stale, gets "this button has expired" and changes nothi
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.handlers import account, onboarding, practitioner, replies, steps
-from bot.handlers.common import Ctx, family_and_t, svc, user_id
+from bot.handlers.common import Ctx, family_and_t, send, svc, user_id
 
 log = logging.getLogger(__name__)
 
@@ -68,4 +70,9 @@ async def on_callback(update: Update, context: Ctx) -> None:
     except (ValueError, IndexError):
         # A signed payload from an older version of a keyboard: harmless, say so.
         log.info("malformed button payload of kind %s", kind)
-        await replies.expired(update, context, t)
+        try:
+            await replies.expired(update, context, t)
+        except BadRequest:
+            # The press was already answered before its payload turned out malformed
+            # (Telegram refuses a second answer), so say it in the chat instead.
+            await send(update, context, escape(t.gettext("Sorry, this button has expired.")))

@@ -2,12 +2,66 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+import aiosqlite
+
 from bot.clock import from_db, to_db
-from bot.store.db import StoreBase
+from bot.store.db import GroupCommit, StoreBase
 from bot.store.models import Event
+
+_INSERT_EVENT = (
+    "INSERT INTO events (family_id, child_id, delivery_id, kind, tap, text, file_id,"
+    " duration, shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ENGAGED = "UPDATE families SET last_reply_at = ?, checkin_sent_at = NULL WHERE id = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class _NewEvent:
+    family_id: int
+    child_id: int | None
+    delivery_id: int | None
+    kind: str
+    tap: str | None
+    text: str | None
+    file_id: str | None
+    duration: int | None
+    shared: int
+    created_at: str
+
+    def row(self) -> tuple[Any, ...]:
+        return (
+            self.family_id,
+            self.child_id,
+            self.delivery_id,
+            self.kind,
+            self.tap,
+            self.text,
+            self.file_id,
+            self.duration,
+            self.shared,
+            self.created_at,
+        )
+
+
+async def _insert_events(db: aiosqlite.Connection, events: list[_NewEvent]) -> list[int]:
+    """Record replies and note their families as engaged (inside one open transaction)."""
+    if len(events) == 1:
+        [event] = events
+        cursor = await db.execute(_INSERT_EVENT, event.row())
+        await db.execute(_ENGAGED, (event.created_at, event.family_id))
+        return [int(cursor.lastrowid or 0)]
+    await db.executemany(_INSERT_EVENT, [e.row() for e in events])
+    [(last,)] = await db.execute_fetchall("SELECT last_insert_rowid()")
+    await db.executemany(_ENGAGED, [(e.created_at, e.family_id) for e in events])
+    # One statement inserted them in order while this transaction held the write
+    # lock: their rowids are the consecutive ones ending at the last.
+    first = int(last) - len(events) + 1
+    return list(range(first, int(last) + 1))
 
 
 def event_from_row(row: Any) -> Event:
@@ -40,30 +94,33 @@ class EventQueries(StoreBase):
         duration: int | None = None,
         shared: bool = False,
     ) -> int:
-        """Record a reply and note the family as engaged, in one transaction."""
-        now = to_db(self.clock.now())
-        async with self.write() as db:
-            cursor = await db.execute(
-                "INSERT INTO events (family_id, child_id, delivery_id, kind, tap, text, file_id,"
-                " duration, shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    family_id,
-                    child_id,
-                    delivery_id,
-                    kind,
-                    tap,
-                    text,
-                    file_id,
-                    duration,
-                    int(shared),
-                    now,
-                ),
-            )
-            await db.execute(
-                "UPDATE families SET last_reply_at = ?, checkin_sent_at = NULL WHERE id = ?",
-                (now, family_id),
-            )
-            return int(cursor.lastrowid or 0)
+        """Record a reply and note the family as engaged, in one transaction.
+
+        Replies that come in together share that transaction (see GroupCommit); each
+        call returns once its own row is committed.
+        """
+        event = _NewEvent(
+            family_id,
+            child_id,
+            delivery_id,
+            kind,
+            tap,
+            text,
+            file_id,
+            duration,
+            int(shared),
+            to_db(self.clock.now()),
+        )
+        import os
+        if os.environ.get("NOGC"):
+            async with self.write() as db:
+                [r] = await _insert_events(db, [event])
+                return r
+        return await self._event_writes.submit(event)
+
+    @cached_property
+    def _event_writes(self) -> GroupCommit[_NewEvent, int]:
+        return GroupCommit(self, _insert_events)
 
     async def tap_recorded(self, delivery_id: int, tap: str) -> bool:
         row = await self.fetchone(
@@ -140,7 +197,8 @@ class EventQueries(StoreBase):
     ) -> tuple[int, int]:
         """Drop replies past retention and forget photo/voice file ids sooner.
 
-        Returns (replies deleted, file ids cleared).
+        Returns (replies deleted, file ids cleared). As for /delete, the WAL is then
+        checkpointed: until it is, the main file still holds the old pages.
         """
         async with self.write() as db:
             deleted = await db.execute(
@@ -150,7 +208,12 @@ class EventQueries(StoreBase):
                 "UPDATE events SET file_id = NULL WHERE file_id IS NOT NULL AND created_at < ?",
                 (to_db(files_older_than),),
             )
-            await db.execute(
+            alerts = await db.execute(
                 "DELETE FROM safeguarding_alerts WHERE created_at < ?", (to_db(older_than),)
             )
-            return deleted.rowcount, cleared.rowcount
+            counts = deleted.rowcount, cleared.rowcount
+            purged = sum(counts) + alerts.rowcount
+        if purged:
+            async with self._lock:
+                await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts

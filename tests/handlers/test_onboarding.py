@@ -143,4 +143,3 @@ async def test_stickers_and_locations_get_a_kind_answer(env: BotEnv) -> None:
     replies = (await user.wait_for_messages(before + 2))[before:]
     assert all("only read words, photos and voice notes" in r.plain for r in replies)
     assert (await env.store.table_counts(["events"]))["events"] == 0
-
