@@ -134,17 +134,11 @@ async def on_text(update: Update, context: Ctx) -> None:
     s = svc(context)
     family, t = await family_and_t(update, context)
     if family is None:
-        if not await s.store.practitioners_of(user_id(update)):
-            await send(
-                update,
-                context,
-                escape(
-                    t.gettext(
-                        "Hello! To join playtalk, scan the QR code on your nursery's poster "
-                        "or open the link the staff gave you."
-                    )
-                ),
-            )
+        if await s.store.practitioners_of(user_id(update)):
+            text = t.gettext("You are signed in as staff. Type /help to see your commands.")
+            await send(update, context, escape(text))
+        else:
+            await not_enrolled_yet(update, context, None, t)
         return
     if is_stop_word(message.text, t):
         await stop_command(update, context)
@@ -176,7 +170,7 @@ async def on_media(update: Update, context: Ctx) -> None:
     s = svc(context)
     family, t = await family_and_t(update, context)
     if family is None or family.status == "onboarding":
-        await on_text_like_join(update, context, family, t)
+        await not_enrolled_yet(update, context, family, t)
         return
     caption = message.caption or None
     if caption and await _safeguarding(update, context, family, t, caption):
@@ -200,9 +194,10 @@ async def on_media(update: Update, context: Ctx) -> None:
     await send(update, context, _thanks(t, family, media=True))
 
 
-async def on_text_like_join(
+async def not_enrolled_yet(
     update: Update, context: Ctx, family: Family | None, t: Translator
 ) -> None:
+    """Words or media before enrolment is finished: say how to join, or re-ask the step."""
     if family is None:
         await send(
             update,
