@@ -52,6 +52,12 @@ class Options:
     """Knobs the demo, tests and benchmarks turn; the defaults are production's."""
 
     max_rate: float = 30.0
+    # Share of ``max_rate`` the limiter paces sends at, and how many it lets out at once.
+    # Telegram counts sends in a sliding second: a bucket that bursts (aiolimiter's
+    # default burst is the whole rate) or a pace of exactly ``max_rate`` draws 429s from
+    # jitter alone, and every 429 stops all sends for retry_after seconds.
+    rate_headroom: float = 0.985
+    rate_burst: float = 1.05
     dispatch_every: float = 10.0
     plan_every: float = 3600.0
     nudge_every: float = 3600.0
@@ -60,6 +66,9 @@ class Options:
     retry_base_seconds: float = 30.0
     schedule_jobs: bool = True
     read_timeout: float = 10.0
+    # Updates handled at once, and HTTP connections to the Bot API shared by handlers and jobs.
+    concurrent_updates: int = 64
+    connection_pool_size: int = 256
 
 
 def build_application(
@@ -74,12 +83,21 @@ def build_application(
         .base_file_url(config.base_file_url)
         .read_timeout(opts.read_timeout)
         .get_updates_read_timeout(opts.read_timeout + 30)
-        .concurrent_updates(64)
+        .concurrent_updates(opts.concurrent_updates)
+        .connection_pool_size(opts.connection_pool_size)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if opts.max_rate > 0:
-        limiter = AIORateLimiter(overall_max_rate=opts.max_rate, max_retries=3)
+        pace = opts.max_rate * opts.rate_headroom
+        limiter = AIORateLimiter(
+            overall_max_rate=opts.rate_burst,
+            overall_time_period=opts.rate_burst / pace,
+            # No retries inside the limiter: on a 429 it would pause every request of the
+            # bot, for every family, for retry_after. The dispatcher postpones just that
+            # delivery instead (scheduler/dispatch.py).
+            max_retries=0,
+        )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data["config"] = config

@@ -159,37 +159,33 @@ class DeliveryQueries(StoreBase):
         ]
 
     async def mark_sent(self, delivery_id: int, message_id: int) -> None:
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?,"
-                " last_error = NULL WHERE id = ?",
-                (message_id, to_db(self.clock.now()), delivery_id),
-            )
+        await self.write_one(
+            "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?,"
+            " last_error = NULL WHERE id = ?",
+            (message_id, to_db(self.clock.now()), delivery_id),
+        )
 
     async def mark_retry(self, delivery_id: int, error: str, next_attempt: datetime) -> None:
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE deliveries SET state = 'pending', last_error = ?, next_attempt_at = ?"
-                " WHERE id = ?",
-                (error, to_db(next_attempt), delivery_id),
-            )
+        await self.write_one(
+            "UPDATE deliveries SET state = 'pending', last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error, to_db(next_attempt), delivery_id),
+        )
 
     async def mark_final(self, delivery_id: int, state: str, reason: str) -> None:
         assert state in ("failed", "skipped", "cancelled")
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE deliveries SET state = ?, last_error = ? WHERE id = ?",
-                (state, reason, delivery_id),
-            )
+        await self.write_one(
+            "UPDATE deliveries SET state = ?, last_error = ? WHERE id = ?",
+            (state, reason, delivery_id),
+        )
 
     async def give_back(self, delivery_id: int) -> None:
         """Return a claimed row untouched (e.g. shutting down before it was sent)."""
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE deliveries SET state = 'pending', attempts = MAX(attempts - 1, 0)"
-                " WHERE id = ? AND state = 'sending'",
-                (delivery_id,),
-            )
+        await self.write_one(
+            "UPDATE deliveries SET state = 'pending', attempts = MAX(attempts - 1, 0)"
+            " WHERE id = ? AND state = 'sending'",
+            (delivery_id,),
+        )
 
     # -- lookups ------------------------------------------------------------
     async def get_delivery(self, delivery_id: int) -> Delivery | None:
@@ -236,19 +232,17 @@ class DeliveryQueries(StoreBase):
     async def add_checkin(
         self, family_id: int, child_id: int, iso_week: str, due: datetime
     ) -> None:
-        async with self.write() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO deliveries"
-                " (child_id, family_id, iso_week, activity_id, touch, kind, due_at)"
-                " VALUES (?, ?, ?, 'checkin', 9, 'checkin', ?)",
-                (child_id, family_id, iso_week, to_db(due)),
-            )
+        await self.write_one(
+            "INSERT OR IGNORE INTO deliveries"
+            " (child_id, family_id, iso_week, activity_id, touch, kind, due_at)"
+            " VALUES (?, ?, ?, 'checkin', 9, 'checkin', ?)",
+            (child_id, family_id, iso_week, to_db(due)),
+        )
 
     async def postpone(self, delivery_id: int, until: datetime, note: str) -> None:
         """Telegram asked us to wait (429): not the delivery's fault, so no attempt is used."""
-        async with self.write() as db:
-            await db.execute(
-                "UPDATE deliveries SET state = 'pending', attempts = MAX(attempts - 1, 0),"
-                " next_attempt_at = ?, last_error = ? WHERE id = ?",
-                (to_db(until), note, delivery_id),
-            )
+        await self.write_one(
+            "UPDATE deliveries SET state = 'pending', attempts = MAX(attempts - 1, 0),"
+            " next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (to_db(until), note, delivery_id),
+        )

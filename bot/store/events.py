@@ -111,11 +111,6 @@ class EventQueries(StoreBase):
             int(shared),
             to_db(self.clock.now()),
         )
-        import os
-        if os.environ.get("NOGC"):
-            async with self.write() as db:
-                [r] = await _insert_events(db, [event])
-                return r
         return await self._event_writes.submit(event)
 
     @cached_property
@@ -123,8 +118,9 @@ class EventQueries(StoreBase):
         return GroupCommit(self, _insert_events)
 
     async def tap_recorded(self, delivery_id: int, tap: str) -> bool:
+        """Whether this answer to this delivery is already recorded (index events_delivery)."""
         row = await self.fetchone(
-            "SELECT 1 FROM events WHERE delivery_id = ? AND kind = 'tap' AND tap = ?",
+            "SELECT 1 FROM events WHERE delivery_id = ? AND kind = 'tap' AND tap = ? LIMIT 1",
             (delivery_id, tap),
         )
         return row is not None

@@ -33,8 +33,10 @@ def quiet_logging() -> None:
 
 
 def machine() -> dict[str, Any]:
+    """What ran the benchmark; the load average shows other work sharing the CPUs."""
     return {
         "cpus": os.cpu_count(),
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
     }

@@ -1,0 +1,258 @@
+"""Benchmark: the weekly fan-out of activity messages through the outbox.
+
+Run: ``.venv/bin/python tests/bench/fanout.py [--families N] [--uncapped]``.
+Prints one JSON line on stdout; progress goes to stderr.
+
+Capped (default, N = 3 000): every family has one delivery due now; the sandbox
+enforces Telegram's flood control (30 msg/s overall, 1 msg/s per chat, 429 with
+``retry_after`` past either); the real bot (``AIORateLimiter``, ``Options(max_rate=30)``)
+runs ``dispatch_due`` until every delivery is terminal. Figures: achieved msg/s and its
+ratio to the cap, 429s received, lost (not sent) and duplicated (a chat that got the
+message twice) deliveries, wall time. In the same run a BASELINE sends the same N
+messages with a naive loop (``send_message`` then ``sleep(1/30)``, plain ``telegram.Bot``)
+against a fresh sandbox with the same limits. Goal: >= 0.97 of the cap, 0 lost, 0 dup.
+
+``--uncapped`` (N = 20 000): no flood control in the sandbox, no limiter in the bot;
+the figure is the sustained msg/s. Goal: >= 1 000 msg/s. The bot and the sandbox run
+in one process and one event loop on the same machine, so they share its CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib  # noqa: E402
+from benchlib import emit, log, machine  # noqa: E402
+from telegram import Bot  # noqa: E402
+from telegram.constants import ParseMode  # noqa: E402
+from telegram.error import RetryAfter, TelegramError  # noqa: E402
+
+from bot.app import Options, build_application, running  # noqa: E402
+from bot.clock import Clock  # noqa: E402
+from bot.content import load_library  # noqa: E402
+from bot.i18n import Catalogs  # noqa: E402
+from bot.messages import render_activity  # noqa: E402
+from bot.sandbox import Sandbox  # noqa: E402
+from bot.services import NOTICE_VERSION  # noqa: E402
+from bot.store import NewDelivery, Store, open_store  # noqa: E402
+from scheduler.dispatch import dispatch_due  # noqa: E402
+from scheduler.timing import iso_week  # noqa: E402
+from tests.conftest import make_config  # noqa: E402
+
+assert benchlib.ROOT
+CAP = 30
+GOAL_RATIO = 0.97
+GOAL_UNCAPPED = 1000.0
+FIRST_CHAT = 7_000_000
+# A Wednesday morning in November (London = UTC): far from quiet hours.
+START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+TERMINAL = ("sent", "failed", "skipped", "cancelled")
+
+
+def limited(sb: Sandbox) -> None:
+    sb.faults.rate_limit = True
+    sb.faults.rate_limit_per_second = CAP
+    sb.faults.per_chat_limit = True
+    sb.faults.per_chat_per_second = 1
+
+
+async def seed(db: Path, clock: Clock, sb: Sandbox, n: int) -> str:
+    """N active families with one child each and one activity delivery due a minute ago."""
+    library = load_library()
+    activity = library.fitting(30)[0]
+    store: Store = await open_store(db, clock)
+    try:
+        setting = await store.add_setting("Bench Nursery", "Europe/London", "bench-code")
+        due = clock.now() - timedelta(minutes=1)
+        week = iso_week(due.date())
+        planned: list[NewDelivery] = []
+        for i in range(n):
+            chat_id = FIRST_CHAT + i
+            sb.user(chat_id)
+            family = await store.create_family(setting.id, chat_id, "en", NOTICE_VERSION)
+            await store.update_family(
+                family.id, share_photos=True, weekday=2, slot="morning", cadence=1, step="done"
+            )
+            child = await store.add_child(family.id, "Amy", "2024-03")
+            await store.set_status(family.id, "active")
+            planned.append(NewDelivery(child.id, family.id, week, activity.id, 1, "single", due))
+            if (i + 1) % 5000 == 0:
+                log(f"  {i + 1} families")
+        added = await store.insert_deliveries(planned)
+        assert added == n, (added, n)
+    finally:
+        await store.close()
+    return activity.id
+
+
+def chat_outcome(sb: Sandbox, n: int) -> tuple[int, int]:
+    """(chats that got nothing, chats that got the message more than once)."""
+    per_chat = Counter(m.chat_id for m in sb.sent())
+    lost = sum(1 for i in range(n) if per_chat[FIRST_CHAT + i] == 0)
+    duplicated = sum(1 for i in range(n) if per_chat[FIRST_CHAT + i] > 1)
+    return lost, duplicated
+
+
+async def run_bot(n: int, uncapped: bool, tmp: Path) -> dict[str, Any]:
+    clock = Clock(START)
+    sb = Sandbox()
+    await sb.start()
+    try:
+        if not uncapped:
+            limited(sb)
+        db = tmp / "fanout.db"
+        log(f"seeding {n} families with one due delivery each")
+        t = time.monotonic()
+        await seed(db, clock, sb, n)
+        log(f"seeded in {time.monotonic() - t:.1f}s")
+        options = Options(
+            schedule_jobs=False,
+            read_timeout=10.0,
+            max_rate=0 if uncapped else CAP,
+        )
+        app = build_application(make_config(sb, db), clock, options)
+        async with running(app) as services:
+            sb.counters.rate_limited = 0  # count only the fan-out's 429s
+            before_sends = sb.counters.calls["sendMessage"]
+            rounds = postponed = retried = 0
+            started = time.monotonic()
+            last_log = started
+            while True:
+                rounds += 1
+                report = await dispatch_due(app.bot, services)
+                postponed += report.postponed
+                retried += report.retried
+                states = await services.store.delivery_states()
+                if not any(states.get(s) for s in ("pending", "sending")):
+                    break
+                now = time.monotonic()
+                if now - last_log > 10:
+                    last_log = now
+                    log(f"  {states.get('sent', 0)} sent after {now - started:.0f}s")
+                await asyncio.sleep(0.02)
+            wall = time.monotonic() - started
+            states = await services.store.delivery_states()
+            send_calls = sb.counters.calls["sendMessage"] - before_sends
+        lost, duplicated = chat_outcome(sb, n)
+        not_sent = n - states.get("sent", 0)
+        rate = states.get("sent", 0) / wall
+        return {
+            "msg_per_s": round(rate, 2),
+            **({} if uncapped else {"ratio_of_cap": round(rate / CAP, 4)}),
+            "rate_limited_429": sb.counters.rate_limited,
+            "send_calls": send_calls,
+            "lost": max(lost, not_sent),
+            "duplicated": duplicated,
+            "wall_s": round(wall, 2),
+            "dispatch_rounds": rounds,
+            "postponed": postponed,
+            "retried": retried,
+            "states": states,
+        }
+    finally:
+        await sb.stop()
+
+
+async def run_baseline(n: int, activity_id: str) -> dict[str, Any]:
+    """The naive way: one send after the other with a fixed pause, no outbox, no retry."""
+    sb = Sandbox()
+    await sb.start()
+    try:
+        limited(sb)
+        for i in range(n):
+            sb.user(FIRST_CHAT + i)
+        activity = load_library().get(activity_id)
+        assert activity is not None
+        text = render_activity(Catalogs().for_locale("en"), activity, "Amy", "single")
+        errors = 0
+        async with Bot(sb.token, base_url=sb.base_url, base_file_url=sb.base_file_url) as bot:
+            started = time.monotonic()
+            for i in range(n):
+                try:
+                    await bot.send_message(FIRST_CHAT + i, text, parse_mode=ParseMode.HTML)
+                except (RetryAfter, TelegramError):
+                    errors += 1
+                await asyncio.sleep(1 / CAP)
+                if (i + 1) % 1000 == 0:
+                    log(f"  baseline: {i + 1} attempted")
+            wall = time.monotonic() - started
+        lost, duplicated = chat_outcome(sb, n)
+        rate = (n - lost) / wall
+        return {
+            "msg_per_s": round(rate, 2),
+            "ratio_of_cap": round(rate / CAP, 4),
+            "rate_limited_429": sb.counters.rate_limited,
+            "lost": lost,
+            "duplicated": duplicated,
+            "errors": errors,
+            "wall_s": round(wall, 2),
+        }
+    finally:
+        await sb.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", type=int, default=None)
+    parser.add_argument("--uncapped", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the naive loop")
+    args = parser.parse_args()
+    n = args.families or (20_000 if args.uncapped else 3_000)
+    benchlib.quiet_logging()
+    with tempfile.TemporaryDirectory(prefix="playtalk-fanout-") as tmp:
+        log(f"fan-out of {n} deliveries, {'uncapped' if args.uncapped else f'{CAP} msg/s cap'}")
+        bot_figures = await run_bot(n, args.uncapped, Path(tmp))
+        log(f"bot: {bot_figures}")
+        figures: dict[str, Any] = {
+            "benchmark": "fanout",
+            "mode": "uncapped" if args.uncapped else "capped",
+            "families": n,
+        }
+        if args.uncapped:
+            goal_met = (
+                bot_figures["msg_per_s"] >= GOAL_UNCAPPED
+                and bot_figures["lost"] == 0
+                and bot_figures["duplicated"] == 0
+            )
+            figures.update(
+                bot=bot_figures,
+                goal={"msg_per_s": GOAL_UNCAPPED, "lost": 0, "duplicated": 0},
+                goal_met=goal_met,
+            )
+        else:
+            figures.update(
+                cap_msg_per_s=CAP,
+                bot=bot_figures,
+            )
+            if not args.no_baseline:
+                log(f"baseline: naive loop of {n} sends")
+                activity_id = load_library().fitting(30)[0].id
+                figures["baseline"] = await run_baseline(n, activity_id)
+                log(f"baseline: {figures['baseline']}")
+            goal_met = (
+                bot_figures["ratio_of_cap"] >= GOAL_RATIO
+                and bot_figures["lost"] == 0
+                and bot_figures["duplicated"] == 0
+            )
+            figures.update(
+                goal={"ratio_of_cap": GOAL_RATIO, "lost": 0, "duplicated": 0}, goal_met=goal_met
+            )
+        figures["machine"] = {
+            **machine(),
+            "note": "bot and sandbox share this machine: one process, one event loop",
+        }
+        emit(figures)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
