@@ -250,11 +250,6 @@ async def digest_command(update: Update, context: Ctx) -> None:
     await send_digest_to(context.bot, svc(context), me.setting_id, [me], on_demand=True)
 
 
-async def on_staff_button(update: Update, context: Ctx, parts: list[str]) -> None:
-    """No staff keyboards yet; kept so a future one has a home and a check."""
-    return
-
-
 async def alert_safeguarding_leads(context: Ctx, family: Family, text: str) -> None:
     s = svc(context)
     staff = await s.store.setting_staff(family.setting_id, "safeguarding")

@@ -12,7 +12,7 @@ from html import escape
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, onboarding, practitioner, replies, steps
+from bot.handlers import account, onboarding, replies, steps
 from bot.handlers.common import Ctx, family_and_t, send, svc, user_id
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,6 @@ async def on_callback(update: Update, context: Ctx) -> None:
         return
     kind = parts[0]
     try:
-        if kind.startswith("T"):
-            await query.answer()
-            await practitioner.on_staff_button(update, context, parts)
-            return
         if kind in _PRE_CONSENT:
             await query.answer()
             if family is not None:
