@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from telegram import Bot
+
 from bot.app import Options, build_application, running
 from bot.clock import Clock
 from bot.codes import JOIN_CODE_TTL, new_join_code
@@ -121,7 +123,7 @@ async def _enrol(s: Services, sandbox: Sandbox, family: Family, code: str) -> No
     await press(t.gettext("Three short messages a week"))
 
 
-async def _respond(s: Services, family: Family, new: list[SentMessage], week: int) -> bool:
+async def _respond(s: Services, family: Family, new: list[SentMessage]) -> bool:
     """Answer a new activity the way this family does; True if the bot will reply."""
     t = s.catalogs.for_locale(family.lang)
     activity = next((m for m in new if t.gettext("We did it 🎉") in m.buttons), None)
@@ -139,11 +141,8 @@ async def _respond(s: Services, family: Family, new: list[SentMessage], week: in
 
 
 async def _simulate(
-    s: Services, bot: object, sandbox: Sandbox, clock: Clock, families: list[Family]
+    s: Services, bot: Bot, sandbox: Sandbox, clock: Clock, families: list[Family]
 ) -> None:
-    from telegram import Bot
-
-    assert isinstance(bot, Bot)
     stopper, blocker, worried = families[5], families[11], families[3]
     for hour in range(WEEKS * 7 * 24):
         clock.set(START + timedelta(hours=hour))
@@ -176,7 +175,7 @@ async def _simulate(
             if len(messages) > family.seen:
                 new = messages[family.seen :]
                 family.seen = len(messages)
-                if await _respond(s, family, new, week):
+                if await _respond(s, family, new):
                     answering.append((family, family.seen + 1))
         # Each reply is answered with a thank-you; wait for those before the clock moves on.
         for family, expected in answering:

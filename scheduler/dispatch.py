@@ -13,13 +13,15 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from html import escape
 
 import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.handlers.common import keyboard
 from bot.handlers.replies import checkin_rows, reply_buttons
 from bot.messages import render_activity
 from bot.services import Services
@@ -74,12 +76,6 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
 def compose(s: Services, item: OutgoingDelivery) -> tuple[str, InlineKeyboardMarkup | None]:
     t = s.catalogs.for_locale(item.locale)
     d = item.delivery
@@ -88,16 +84,14 @@ def compose(s: Services, item: OutgoingDelivery) -> tuple[str, InlineKeyboardMar
             "Hello! We haven't heard from you for a few weeks, and that's fine. "
             "Are the play ideas still useful?"
         )
-        from html import escape
-
-        return escape(text), _markup(checkin_rows(t, s, item.chat_id))
+        return escape(text), keyboard(checkin_rows(t, s, item.chat_id))
     activity = s.library.get(d.activity_id)
     if activity is None:
         raise LookupError(f"activity {d.activity_id} is no longer in the library")
     text = render_activity(t, activity, item.child_name, d.kind)
     markup = None
     if d.kind in ("activity", "single"):
-        markup = _markup(reply_buttons(t, s.signer, item.chat_id, d.id))
+        markup = keyboard(reply_buttons(t, s.signer, item.chat_id, d.id))
     return text, markup
 
 

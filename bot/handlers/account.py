@@ -15,6 +15,7 @@ from telegram import InputFile, Update
 from bot.handlers.common import (
     ButtonSpec,
     Ctx,
+    chat_id,
     family_and_t,
     send,
     signed_rows,
@@ -22,6 +23,7 @@ from bot.handlers.common import (
     tidy_buttons,
     user_id,
 )
+from bot.handlers.practitioner import staff_help
 from bot.handlers.steps import ask_step
 from bot.handlers.summary import commands_help, summary_text
 from bot.i18n import LOCALES, Translator, language_name
@@ -59,12 +61,10 @@ async def _enrolled(update: Update, context: Ctx) -> tuple[Family, Translator] |
 
 async def help_command(update: Update, context: Ctx) -> None:
     s = svc(context)
-    if await s.store.practitioners_of(user_id(update)) and update.effective_chat:
-        from bot.handlers.practitioner import staff_help
-
-        if await s.store.family_by_chat(update.effective_chat.id) is None:
-            await staff_help(update, context)
-            return
+    is_staff = bool(await s.store.practitioners_of(user_id(update)))
+    if is_staff and await s.store.family_by_chat(chat_id(update)) is None:
+        await staff_help(update, context)
+        return
     found = await _enrolled(update, context)
     if found is None:
         return

@@ -22,6 +22,7 @@ from bot.i18n import Translator, negotiate
 from bot.messages import N_, child_label
 from bot.store import Family, Practitioner
 from bot.textsplit import split_html
+from scheduler.digest import send_digest_to
 
 log = logging.getLogger(__name__)
 
@@ -245,8 +246,6 @@ async def digest_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     me, _t = found
-    from scheduler.digest import send_digest_to
-
     await send_digest_to(context.bot, svc(context), me.setting_id, [me], on_demand=True)
 
 

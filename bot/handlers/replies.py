@@ -10,7 +10,9 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.buttons import ButtonSigner
+from bot.handlers.account import is_stop_word, stop_command
 from bot.handlers.common import Ctx, family_and_t, send, signed_rows, svc, tidy_buttons, user_id
+from bot.handlers.practitioner import alert_safeguarding_leads
 from bot.handlers.steps import ask_step, name_text
 from bot.i18n import Translator
 from bot.messages import N_
@@ -93,8 +95,6 @@ async def _safeguarding(
     matched = s.safeguarding.match(text)
     if matched is None:
         return False
-    from bot.handlers.practitioner import alert_safeguarding_leads
-
     await s.store.add_safeguarding_alert(family.id, family.setting_id, text, matched)
     log.warning("safeguarding alert raised for family %s", family.id)
     await alert_safeguarding_leads(context, family, text)
@@ -129,8 +129,6 @@ async def on_text(update: Update, context: Ctx) -> None:
     message = update.message
     if message is None or message.text is None:
         return
-    from bot.handlers.account import is_stop_word, stop_command
-
     s = svc(context)
     family, t = await family_and_t(update, context)
     if family is None:
@@ -247,8 +245,6 @@ async def on_checkin(update: Update, context: Ctx, family: Family, answer: str) 
     await tidy_buttons(update, labels[answer])
     await s.store.add_event(family.id, "tap", tap=f"checkin_{answer}")
     if answer == "stop":
-        from bot.handlers.account import stop_command
-
         await stop_command(update, context)
     elif answer == "less":
         await s.store.set_status(

@@ -13,6 +13,7 @@ from html import escape
 from telegram import Update
 
 from bot.handlers.common import ButtonSpec, Ctx, send, signed_rows, svc, tidy_buttons, user_id
+from bot.handlers.summary import summary_text
 from bot.i18n import Translator
 from bot.messages import N_
 from bot.store import Family
@@ -250,8 +251,6 @@ async def _child_month(
 
 
 async def send_summary(update: Update, context: Ctx, family_id: int) -> None:
-    from bot.handlers.summary import summary_text
-
     s = svc(context)
     family = await s.store.get_family(family_id)
     assert family is not None
