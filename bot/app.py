@@ -28,6 +28,7 @@ from bot.content import load_library
 from bot.handlers import account, onboarding, practitioner, replies, router
 from bot.i18n import Catalogs
 from bot.messages import N_
+from bot.request import AiohttpRequest
 from bot.safeguarding import Safeguarding
 from bot.services import Services
 from bot.store import open_store
@@ -81,10 +82,15 @@ def build_application(
         .token(config.require_token())
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
-        .read_timeout(opts.read_timeout)
-        .get_updates_read_timeout(opts.read_timeout + 30)
+        .request(
+            AiohttpRequest(
+                connection_pool_size=opts.connection_pool_size, read_timeout=opts.read_timeout
+            )
+        )
+        # getUpdates holds its one connection open for the poll's timeout; PTB adds that
+        # timeout to this read timeout.
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=opts.read_timeout))
         .concurrent_updates(opts.concurrent_updates)
-        .connection_pool_size(opts.connection_pool_size)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -24,6 +24,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.handlers.common import keyboard
 from bot.handlers.replies import checkin_rows, reply_buttons
 from bot.messages import render_activity
+from bot.request import NotSentTimeout
 from bot.services import Services
 from bot.store import OutgoingDelivery
 from scheduler.timing import in_quiet_hours, local_date
@@ -65,7 +66,7 @@ def _maybe_delivered(exc: BaseException) -> bool:
     if not isinstance(exc, TimedOut):
         return False
     cause = exc.__cause__
-    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+    return not isinstance(cause, NotSentTimeout | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
