@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import eventloop
 from bot.codes import JOIN_CODE_TTL, new_join_code, new_parent_code, parent_link
 from bot.config import Config, ConfigError, load_config
 from bot.content import ContentError
@@ -144,6 +145,7 @@ def _run(config: Config) -> int:
     options = Options(max_rate=config.max_rate, dispatch_every=config.dispatch_seconds)
     app = build_application(config, options=options)
     log.info("starting playtalk with database %s", config.db_path)
+    eventloop.install()
     app.run_polling(
         allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot import eventloop
 from bot.app import Options, build_application, running
 from bot.clock import Clock
 from bot.codes import JOIN_CODE_TTL, new_join_code
@@ -310,4 +311,4 @@ def run_demo() -> int:
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
-    return asyncio.run(_demo(OUT))
+    return eventloop.run(_demo(OUT))
