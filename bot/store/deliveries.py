@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
+import aiosqlite
+
 from bot.clock import from_db, to_db
-from bot.store.db import StoreBase
+from bot.store.db import GroupCommit, StoreBase
 from bot.store.families import child_from_row
 from bot.store.models import Delivery, OutgoingDelivery, PlanCandidate
 
@@ -22,6 +25,17 @@ class NewDelivery:
     touch: int
     kind: str
     due_at: datetime
+
+
+_MARK_SENT = (
+    "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?,"
+    " last_error = NULL WHERE id = ?"
+)
+
+
+async def _mark_sent(db: aiosqlite.Connection, rows: list[tuple[int, str, int]]) -> list[None]:
+    await db.executemany(_MARK_SENT, rows)
+    return [None] * len(rows)
 
 
 def delivery_from_row(row: Any) -> Delivery:
@@ -159,11 +173,13 @@ class DeliveryQueries(StoreBase):
         ]
 
     async def mark_sent(self, delivery_id: int, message_id: int) -> None:
-        await self.write_one(
-            "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?,"
-            " last_error = NULL WHERE id = ?",
-            (message_id, to_db(self.clock.now()), delivery_id),
-        )
+        """Sends finishing together share one commit (the fan-out finishes hundreds a
+        second); each call still returns only once its own row is committed."""
+        await self._sent_writes.submit((message_id, to_db(self.clock.now()), delivery_id))
+
+    @cached_property
+    def _sent_writes(self) -> GroupCommit[tuple[int, str, int], None]:
+        return GroupCommit(self, _mark_sent)
 
     async def mark_retry(self, delivery_id: int, error: str, next_attempt: datetime) -> None:
         await self.write_one(
