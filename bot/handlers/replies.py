@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from html import escape
@@ -73,8 +74,12 @@ async def on_tap(update: Update, context: Ctx, family: Family, parts: list[str])
     await s.store.add_event(
         family.id, "tap", child_id=delivery.child_id, delivery_id=delivery.id, tap=tap
     )
-    await tidy_buttons(update, t.gettext(TAP_LABELS[tap]))
-    await send(update, context, escape(t.gettext(TAP_THANKS[tap])))
+    # Two independent calls: marking the choice on the activity and the thank-you go
+    # out together, so the thanks arrives one round trip sooner.
+    await asyncio.gather(
+        tidy_buttons(update, t.gettext(TAP_LABELS[tap])),
+        send(update, context, escape(t.gettext(TAP_THANKS[tap]))),
+    )
 
 
 async def _answering(family: Family, message: Message, context: Ctx) -> Delivery | None:
