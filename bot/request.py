@@ -79,9 +79,11 @@ class AiohttpRequest(BaseRequest):
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=aiohttp.ClientTimeout(total=None),
-                # The Bot API answers JSON; PTB parses it, so no cookie jar or decoding here.
+                # The Bot API answers JSON; PTB parses it, so no cookie jar here.
                 cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=True,
+                # Like PTB's httpx client: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the
+                # environment apply, so a bot behind a proxy keeps working.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:

@@ -8,6 +8,7 @@ Forbidden, RetryAfter), and a timeout says whether the message may have gone out
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -360,3 +361,25 @@ async def test_upload_keeps_the_file_name(sandbox: Sandbox) -> None:
     assert parent.last().file_name == "Sunflower replies – März.csv"
     assert message.document is not None
     assert message.document.file_name == "Sunflower replies – März.csv"
+
+
+async def test_proxy_from_the_environment_is_used_unless_no_proxy_says_otherwise(
+    sandbox: Sandbox, make_bot: BotFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Operators behind a proxy set HTTP(S)_PROXY, as PTB's own client honours them."""
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # a port nothing listens on: the "proxy" refuses
+    port = dead.getsockname()[1]
+    dead.close()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    through_proxy = make_bot(connect_timeout=0.5)
+    with pytest.raises(NetworkError):
+        await through_proxy.initialize()  # getMe goes to the dead proxy
+    assert sandbox.counters.calls["getMe"] == 0
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = make_bot(connect_timeout=0.5)
+    await direct.initialize()
+    assert sandbox.counters.calls["getMe"] == 1
