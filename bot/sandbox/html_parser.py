@@ -52,7 +52,15 @@ class _Open:
 
 def utf16_len(text: str) -> int:
     """Entity offsets count UTF-16 code units, as the Bot API documents."""
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _next_markup(src: str, start: int) -> int:
+    """Index of the next ``<`` or ``&`` at or after ``start`` (``len(src)`` if none)."""
+    lt = src.find("<", start)
+    amp = src.find("&", start)
+    found = [i for i in (lt, amp) if i >= 0]
+    return min(found) if found else len(src)
 
 
 def _parse_error(reason: str) -> ApiError:
@@ -119,8 +127,10 @@ class _Parser:
                     self.pos = after
                     continue
             if char != "<":
-                self.emit(char)
-                self.pos += 1
+                # Plain text up to the next tag or entity goes out in one piece.
+                end = _next_markup(src, self.pos + 1)
+                self.emit(src[self.pos : end])
+                self.pos = end
                 continue
             if self.at(self.pos + 1) == "/":
                 self.end_tag()
