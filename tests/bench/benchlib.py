@@ -32,10 +32,29 @@ def quiet_logging() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def speed_probe_ms() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of five).
+
+    The benchmark machine is a VM whose speed moved by a factor of two within one day
+    (the same fan-out measured 1 148 and 441 msg/s hours apart). This number, taken
+    with every figure, says how fast the machine was at that moment: compare figures
+    only between runs with a similar probe, or against the baseline of the same run.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     """What ran the benchmark; the load average shows other work sharing the CPUs."""
     return {
         "cpus": os.cpu_count(),
+        "speed_probe_ms": speed_probe_ms(),
         "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
