@@ -37,8 +37,10 @@ def speed_probe_ms() -> float:
 
     The benchmark machine is a VM whose speed moved by a factor of two within one day
     (the same fan-out measured 1 148 and 441 msg/s hours apart). This number, taken
-    with every figure, says how fast the machine was at that moment: compare figures
-    only between runs with a similar probe, or against the baseline of the same run.
+    with every figure, says how fast Python itself ran at the end of the run. It does
+    not see slowness in the kernel's networking or scheduling, which the day's slow
+    spells also had (the probe moved 46-58 ms while the rates halved): compare rates
+    with the baseline of the same run first.
     """
     best = float("inf")
     for _ in range(5):
