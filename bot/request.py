@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 _NOT_SENT = (
     "Pool or connect timeout: the request was not sent to Telegram. "
     "Consider a larger connection pool or a longer pool timeout."
 )
+
+
+_JSON = {"Content-Type": "application/json"}
 
 
 class NotSentTimeout(TimeoutError):
@@ -47,9 +50,10 @@ class AiohttpRequest(BaseRequest):
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
-        "_proxies",
         "_read_timeout",
         "_session",
+        "_targets",
+        "_timeouts",
         "_write_timeout",
     )
 
@@ -70,7 +74,8 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         # A session belongs to the event loop it was made in: made in initialize().
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[tuple[str, str], str | None] = {}
+        self._targets: dict[str, tuple[URL, str | None]] = {}
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -94,18 +99,18 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    def _proxy_for(self, url: str) -> str | None:
-        """The proxy the environment names for this URL (HTTP_PROXY, HTTPS_PROXY,
-        NO_PROXY), as PTB's httpx client honours them; read once per scheme and host,
-        so a bot behind a proxy keeps working at no cost per request."""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "")
-        if key not in self._proxies:
+    def _target(self, url: str) -> tuple[URL, str | None]:
+        """The parsed URL and the proxy the environment names for it (HTTP_PROXY,
+        HTTPS_PROXY, NO_PROXY, as PTB's httpx client honours them). The Bot API has a
+        few dozen URLs, so both are worked out once per URL, not on every call."""
+        found = self._targets.get(url)
+        if found is None:
+            parsed = URL(url)
             proxy = None
-            if not (key[1] and proxy_bypass(key[1])):
-                proxy = getproxies().get(key[0])
-            self._proxies[key] = proxy
-        return self._proxies[key]
+            if not (parsed.host and proxy_bypass(parsed.host)):
+                proxy = getproxies().get(parsed.scheme)
+            found = self._targets[url] = (parsed, proxy)
+        return found
 
     def _timeout(
         self,
@@ -134,9 +139,13 @@ class AiohttpRequest(BaseRequest):
         sock_read = read_s
         if has_files and read_s is not None and write_s is not None:
             sock_read = read_s + write_s
-        return aiohttp.ClientTimeout(
-            total=None, connect=waiting, sock_connect=connect_s, sock_read=sock_read
-        )
+        key = (waiting, connect_s, sock_read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None, connect=waiting, sock_connect=connect_s, sock_read=sock_read
+            )
+        return timeout
 
     async def do_request(
         self,
@@ -168,15 +177,11 @@ class AiohttpRequest(BaseRequest):
             # Telegram takes a JSON body for every method that uploads nothing: one
             # encoding of the parameters instead of PTB's JSON-inside-a-form.
             body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
-            headers = {"Content-Type": "application/json"}
+            headers = _JSON
+        target, proxy = self._target(url)
         try:
             async with session.request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                timeout=timeout,
-                proxy=self._proxy_for(url),
+                method, target, data=body, headers=headers, timeout=timeout, proxy=proxy
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:
