@@ -35,12 +35,10 @@ def quiet_logging() -> None:
 def speed_probe_ms() -> float:
     """Milliseconds for a fixed pure-Python loop (best of five).
 
-    The benchmark machine is a VM whose speed moved by a factor of two within one day
-    (the same fan-out measured 1 148 and 441 msg/s hours apart). This number, taken
-    with every figure, says how fast Python itself ran at the end of the run. It does
-    not see slowness in the kernel's networking or scheduling, which the day's slow
-    spells also had (the probe moved 46-58 ms while the rates halved): compare rates
-    with the baseline of the same run first.
+    The benchmark machine is a VM whose speed moves: the same fan-out sent 1 148 and
+    585-640 msg/s half an hour apart. This number, taken at the end of every run, says
+    how fast Python itself ran then. It cannot see slowness in the kernel's networking
+    or scheduling, so compare a rate with the baseline of its own run first.
     """
     best = float("inf")
     for _ in range(5):
