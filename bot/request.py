@@ -10,11 +10,11 @@ maintained aiohttp version lives in ptbcontrib, which is not published on PyPI, 
 this is our own, kept to what the bot uses.
 
 Behaviour kept from ``HTTPXRequest``: the same four timeouts (aiohttp merges the
-pool and connect waits, see ``_timeout``), ``TimedOut`` for timeouts and ``NetworkError`` for every
-other transport failure (PTB turns both into retries or error handler calls), and a
-``TimedOut`` caused by :class:`NotSentTimeout` when the request never left (no free
-connection, or no connection), so the dispatcher knows the message cannot have been
-delivered (scheduler/dispatch.py).
+pool and connect waits, see ``_timeout``), ``TimedOut`` for timeouts and
+``NetworkError`` for every other transport failure (PTB turns both into retries or
+error handler calls), and a ``TimedOut`` caused by :class:`NotSentTimeout` when the
+request never left (no free connection, or no connection), so the dispatcher knows
+the message cannot have been delivered (scheduler/dispatch.py).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ _NOT_SENT = (
     "Pool or connect timeout: the request was not sent to Telegram. "
     "Consider a larger connection pool or a longer pool timeout."
 )
-
-
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -92,7 +90,7 @@ class AiohttpRequest(BaseRequest):
                 cookie_jar=aiohttp.DummyCookieJar(),
                 # Not trust_env: aiohttp would then re-read the proxy variables and
                 # ~/.netrc on every request (0.6 ms of CPU each here). The proxy is
-                # looked up once per host instead (_proxy_for).
+                # looked up once per URL instead (_target).
             )
 
     async def shutdown(self) -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
-import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -61,12 +60,10 @@ def missed_reason(item: OutgoingDelivery, now: datetime) -> str | None:
 
 def _maybe_delivered(exc: BaseException) -> bool:
     """A read/write timeout means the request reached Telegram and the answer did not
-    come back: the message may have been delivered. A connect or pool timeout, a 5xx or a
-    reset before sending mean it was not."""
-    if not isinstance(exc, TimedOut):
-        return False
-    cause = exc.__cause__
-    return not isinstance(cause, NotSentTimeout | httpx.ConnectTimeout | httpx.PoolTimeout)
+    come back: the message may have been delivered. A connect or pool timeout (the bot's
+    request class raises those from NotSentTimeout), a 5xx or a reset before sending
+    mean it was not."""
+    return isinstance(exc, TimedOut) and not isinstance(exc.__cause__, NotSentTimeout)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
