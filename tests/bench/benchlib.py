@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -48,6 +49,12 @@ def speed_probe_ms() -> float:
             total += i
         best = min(best, time.perf_counter() - started)
     return round(best * 1000, 1)
+
+
+def cpu_seconds() -> float:
+    """CPU seconds this process has used so far (user + system, all threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def machine() -> dict[str, Any]:

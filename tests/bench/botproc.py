@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import resource
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import log
+from benchlib import cpu_seconds, log
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -70,9 +69,14 @@ def _config(spec: BotSpec) -> Config:
     )
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+async def _answer_until_stop(conn: Connection) -> None:
+    """Tell the parent this process's CPU time when asked, until it says stop."""
+    while True:
+        message = await asyncio.to_thread(conn.recv)
+        if message == "cpu":
+            conn.send({"cpu_s": cpu_seconds()})
+        elif message == "stop":
+            return
 
 
 async def _fanout(spec: BotSpec, conn: Connection) -> None:
@@ -81,7 +85,7 @@ async def _fanout(spec: BotSpec, conn: Connection) -> None:
     app = build_application(_config(spec), Clock(datetime.fromisoformat(spec.start)), options)
     async with running(app) as services:
         rounds = postponed = retried = 0
-        cpu_before = _cpu_seconds()
+        cpu_before = cpu_seconds()
         started = time.monotonic()
         last_log = started
         while True:
@@ -98,7 +102,7 @@ async def _fanout(spec: BotSpec, conn: Connection) -> None:
                 log(f"  {states.get('sent', 0)} sent after {now - started:.0f}s")
             await asyncio.sleep(0.02)
         wall = time.monotonic() - started
-        cpu = _cpu_seconds() - cpu_before
+        cpu = cpu_seconds() - cpu_before
         conn.send(
             {
                 "wall_s": wall,
@@ -117,14 +121,9 @@ async def _serve(spec: BotSpec, conn: Connection) -> None:
     app = build_application(_config(spec), Clock(datetime.fromisoformat(spec.start)), options)
     async with running(app) as services:
         report = await dispatch_due(app.bot, services)
-        conn.send({"sent": report.sent, "cpu_s": _cpu_seconds()})
-        while True:
-            message = await asyncio.to_thread(conn.recv)
-            if message == "cpu":
-                conn.send({"cpu_s": _cpu_seconds()})
-            elif message == "stop":
-                break
-    conn.send({"stopped": True, "cpu_s": _cpu_seconds()})
+        conn.send({"sent": report.sent, "cpu_s": cpu_seconds()})
+        await _answer_until_stop(conn)
+    conn.send({"stopped": True, "cpu_s": cpu_seconds()})
 
 
 async def _floor(spec: BotSpec, conn: Connection) -> None:
@@ -132,11 +131,12 @@ async def _floor(spec: BotSpec, conn: Connection) -> None:
     loop, whose only handlers answer each reply with a fixed thank-you (a tap: answer
     the button, then the message). No store, no signature check, no language: what PTB
     itself costs per update on this machine, the ceiling any bot built on it has here."""
+    config = _config(spec)
     app = (
         ApplicationBuilder()
         .token(spec.token)
-        .base_url(f"{spec.api_root}/bot")
-        .base_file_url(f"{spec.api_root}/file/bot")
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
         .request(AiohttpRequest(connection_pool_size=256))
         .get_updates_request(AiohttpRequest())
         .concurrent_updates(Options().concurrent_updates)
@@ -155,26 +155,20 @@ async def _floor(spec: BotSpec, conn: Connection) -> None:
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1))
     await app.start()
-    conn.send({"ready": True, "cpu_s": _cpu_seconds()})
-    while True:
-        message = await asyncio.to_thread(conn.recv)
-        if message == "cpu":
-            conn.send({"cpu_s": _cpu_seconds()})
-        elif message == "stop":
-            break
+    conn.send({"ready": True, "cpu_s": cpu_seconds()})
+    await _answer_until_stop(conn)
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
-    conn.send({"stopped": True, "cpu_s": _cpu_seconds()})
+    conn.send({"stopped": True, "cpu_s": cpu_seconds()})
 
 
 async def _naive(spec: BotSpec, conn: Connection) -> None:
     """The BASELINE for fan-out: one send after the other, then a fixed pause; a plain
     ``telegram.Bot`` as PTB comes (its httpx client), no outbox, no retry."""
     errors = 0
-    async with Bot(
-        spec.token, base_url=f"{spec.api_root}/bot", base_file_url=f"{spec.api_root}/file/bot"
-    ) as bot:
+    config = _config(spec)
+    async with Bot(spec.token, base_url=config.base_url, base_file_url=config.base_file_url) as bot:
         started = time.monotonic()
         for i in range(spec.count):
             try:

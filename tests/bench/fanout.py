@@ -23,7 +23,6 @@ servers never share the bot's CPU, and on 2 cores each side gets one.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # noqa: E402
-from benchlib import emit, log, machine  # noqa: E402
+from benchlib import cpu_seconds, emit, log, machine  # noqa: E402
 from botproc import BotProcess, BotSpec  # noqa: E402
 
 from bot import eventloop  # noqa: E402
@@ -95,12 +94,6 @@ async def seed(db: Path, clock: Clock, sb: Sandbox, n: int) -> str:
     return activity.id
 
 
-def own_cpu() -> float:
-    """CPU seconds of this process: the sandbox."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def chat_outcome(sb: Sandbox, n: int) -> tuple[int, int]:
     """(chats that got nothing, chats that got the message more than once)."""
     per_chat = Counter(m.chat_id for m in sb.sent())
@@ -124,13 +117,13 @@ async def run_bot(n: int, uncapped: bool, tmp: Path) -> dict[str, Any]:
         arrivals: list[float] = []
         sb.on_sent = lambda _sent, at: arrivals.append(at)
         spec = BotSpec(sb.token, sb.root, str(db), START.isoformat(), 0 if uncapped else CAP)
-        own_before = own_cpu()
+        own_before = cpu_seconds()
         bot = BotProcess("fanout", spec)
         try:
             done = await bot.receive(timeout=3600)
         finally:
             bot.join()
-        own = own_cpu() - own_before
+        own = cpu_seconds() - own_before
         states = done["states"]
         lost, duplicated = chat_outcome(sb, n)
         not_sent = n - states.get("sent", 0)

@@ -33,7 +33,6 @@ import asyncio
 import gc
 import itertools
 import math
-import resource
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # noqa: E402
-from benchlib import emit, log, machine, percentile  # noqa: E402
+from benchlib import cpu_seconds, emit, log, machine, percentile  # noqa: E402
 from botproc import BotProcess, BotSpec  # noqa: E402
 
 from bot import eventloop  # noqa: E402
@@ -170,12 +169,6 @@ async def seed(store: Store, sb: Sandbox, n: int, clock: Clock) -> None:
     await store.insert_deliveries(planned)
 
 
-def own_cpu() -> float:
-    """CPU seconds of this process: the sandbox, and the parents' side of the replies."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def bot_cpu(bot: BotProcess) -> float:
     """CPU seconds the bot process has used so far."""
     bot.send("cpu")
@@ -297,7 +290,7 @@ async def main() -> None:
 
                 log(f"backlog: {args.replies} replies queued at once")
                 cpu_before = await bot_cpu(bot)
-                own_before = own_cpu()
+                own_before = cpu_seconds()
                 sends_before = sb.counters.calls["sendMessage"]
                 started = time.monotonic()
                 for _ in range(args.replies):
@@ -312,7 +305,7 @@ async def main() -> None:
                 answered_s = time.monotonic() - started
                 await sb.wait_until(lambda: sb.pending_updates == 0, timeout=60)
                 cpu = await bot_cpu(bot) - cpu_before
-                own = own_cpu() - own_before
+                own = cpu_seconds() - own_before
                 backlog = {
                     "updates": args.replies,
                     "queueing_s": round(queued_s, 2),
