@@ -11,6 +11,15 @@ from typing import Any
 
 from bot.sandbox.validation import plain_text
 
+#: What each method puts in the chat; albums are unpacked by ``SentMessage.items``.
+_KINDS = {
+    "sendMessage": "text",
+    "sendPhoto": "photo",
+    "sendDocument": "document",
+    "sendVoice": "voice",
+    "sendMediaGroup": "album",
+}
+
 
 @dataclass
 class SentMessage:
@@ -47,6 +56,23 @@ class SentMessage:
         return [str(button.get("text", "")) for row in self.button_rows for button in row]
 
     @property
+    def kind(self) -> str:
+        """What the method put in the chat: text, photo, document, voice or album."""
+        return _KINDS.get(self.method, self.method.removeprefix("send").lower())
+
+    @property
+    def items(self) -> list[tuple[str, str | None]]:
+        """(kind, file name) of each thing the chat shows, an album's items one by one.
+
+        A test of what a chat received then reads the same whether the bot sent two
+        photos as an album or one by one; file names tell a digest's HTML from its CSV.
+        """
+        if self.kind == "text":
+            return [("text", None)]
+        media = self.media or [{"type": self.kind, "file_name": self.file_name}]
+        return [(str(m["type"]), _shown_name(m["type"], m.get("file_name"))) for m in media]
+
+    @property
     def plain(self) -> str:
         raw = self.text if self.text is not None else self.caption
         return plain_text(raw or "", self.parse_mode)
@@ -58,3 +84,8 @@ class SentMessage:
             "parse_mode": self.parse_mode,
             "reply_markup": self.reply_markup,
         }
+
+
+def _shown_name(kind: str, file_name: str | None) -> str | None:
+    """Telegram keeps a file name only where a chat shows one (no photo or voice has)."""
+    return file_name if kind in ("document", "audio", "video") else None

@@ -228,6 +228,15 @@ class SandboxUser:
     def messages(self) -> list[SentMessage]:
         return self._st.sent(self.chat_id)
 
+    def received(self, since: int = 0) -> list[tuple[str, str | None]]:
+        """(kind, file name) of everything the bot delivered here, albums unpacked.
+
+        ``since`` skips the first messages (``len(user.messages())`` taken earlier), so
+        a test can say "the lead got the text, 1 photo, the HTML and the CSV" in one
+        comparison. Messages the bot deleted later still count: they were delivered.
+        """
+        return [item for sent in self.messages()[since:] for item in sent.items]
+
     def last(self) -> SentMessage:
         sent = self.messages()
         if not sent:

@@ -108,3 +108,38 @@ async def test_media_group_rules(bot: Bot, parent) -> None:
             parent.id, [InputMediaPhoto(tiny_png(str(n))) for n in range(11)]
         )
     assert parent.messages() == []
+
+
+def photos(count: int) -> list[InputMediaPhoto]:
+    return [InputMediaPhoto(tiny_png(f"album-{n}")) for n in range(count)]
+
+
+async def test_received_lists_each_delivery_with_its_kind(
+    sandbox: Sandbox, bot: Bot, parent
+) -> None:
+    await bot.send_message(parent.id, "Weekly digest")
+    before = len(parent.messages())
+    await bot.send_message(parent.id, "<b>Week 48</b>", parse_mode="HTML")
+    await bot.send_photo(parent.id, tiny_png("highlight"), caption="Tower")
+    await bot.send_document(parent.id, b"<html></html>", filename="digest.html")
+    await bot.send_document(parent.id, b"a,b\n", filename="digest.csv")
+    await bot.send_voice(parent.id, b"OggS voice", duration=3)
+    await bot.send_media_group(parent.id, photos(2))
+    assert parent.received(since=before) == [
+        ("text", None),
+        ("photo", None),
+        ("document", "digest.html"),
+        ("document", "digest.csv"),
+        ("voice", None),
+        ("photo", None),
+        ("photo", None),
+    ]
+    assert [m.kind for m in parent.messages()[before:]] == [
+        "text",
+        "photo",
+        "document",
+        "document",
+        "voice",
+        "album",
+    ]
+    assert len(parent.received()) == 8
