@@ -15,7 +15,12 @@ from bot.sandbox.html_parser import ParsedText
 from bot.sandbox.params import Params, Upload
 from bot.sandbox.sent import SentMessage
 from bot.sandbox.state import Chat, SandboxState
-from bot.sandbox.validation import caption_text, check_reply_markup, message_text
+from bot.sandbox.validation import (
+    caption_text,
+    check_album,
+    check_reply_markup,
+    message_text,
+)
 
 _CHAT_ACTIONS = frozenset(
     {
@@ -219,20 +224,12 @@ async def send_media_group(st: SandboxState, p: Params) -> Any:
     items = p.decoded("media", "media")
     if items is None:
         raise bad_request('parameter "media" is required')
-    if not isinstance(items, list) or not items:
-        raise bad_request("there are no messages to send")
-    if len(items) > 10:
-        raise bad_request("too many messages to send as an album")
-    kinds = {item.get("type") if isinstance(item, dict) else None for item in items}
-    for lonely in ("document", "audio"):
-        if lonely in kinds and len(kinds) > 1:
-            raise bad_request(f"{lonely} can't be mixed with other media types")
     prepared: list[tuple[dict[str, Any], ParsedText, dict[str, Any], str, str | None]] = []
-    for item in items:
-        kind = item.get("type") if isinstance(item, dict) else None
-        if kind not in ("photo", "document", "video", "audio"):
-            raise bad_request(f'can\'t parse InputMedia: type "{kind}" is unsupported')
-        parsed = caption_text(item.get("caption"), item.get("parse_mode"))
+    for item in check_album(items):
+        kind = item["type"]
+        parsed = caption_text(
+            item.get("caption"), item.get("parse_mode"), item.get("caption_entities")
+        )
         source = _source(p, "media", item.get("media"))
         if kind == "photo":
             sizes = _photo(st, source)

@@ -16,6 +16,9 @@ from bot.sandbox.html_parser import ParsedText, parse_html
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MIN_ALBUM = 2
+MAX_ALBUM = 10
+_ALBUM_KINDS = ("photo", "video", "document", "audio")
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 _TRIM = " \t\r\n"
@@ -79,6 +82,32 @@ def caption_text(raw: str | None, parse_mode: str | None, entities: Any = None) 
     if len(parsed.text) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return parsed
+
+
+def check_album(items: Any) -> list[dict[str, Any]]:
+    """Refuse a sendMediaGroup ``media`` array Telegram refuses, or its docs forbid.
+
+    Empty, over 10 items and mixing documents or audio with other kinds get Telegram's
+    own texts. A single item is the exception: Telegram's server sends it as an ordinary
+    message, but the Bot API documents 2-10 items, so the sandbox holds the bot to the
+    documented contract (a bot should not lean on leniency Telegram may drop); that text
+    is the sandbox's, there being no Telegram one to copy.
+    """
+    if not isinstance(items, list) or not items:
+        raise bad_request("there are no messages to send")
+    if len(items) > MAX_ALBUM:
+        raise bad_request("too many messages to send as an album")
+    if len(items) < MIN_ALBUM:
+        raise bad_request(f"media must include {MIN_ALBUM}-{MAX_ALBUM} items")
+    kinds = {item.get("type") if isinstance(item, dict) else None for item in items}
+    for lonely in ("document", "audio"):
+        if lonely in kinds and len(kinds) > 1:
+            raise bad_request(f"{lonely} can't be mixed with other media types")
+    for item in items:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind not in _ALBUM_KINDS:
+            raise bad_request(f'can\'t parse InputMedia: type "{kind}" is unsupported')
+    return items
 
 
 def _with_entities(raw: str, parse_mode: str | None, entities: Any) -> ParsedText:

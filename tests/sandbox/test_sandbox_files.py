@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from telegram import Bot, InputMediaDocument, InputMediaPhoto
+from telegram import (
+    Bot,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+)
 from telegram.error import BadRequest
 
 from bot.sandbox import Sandbox
@@ -103,15 +109,55 @@ async def test_media_group_rules(bot: Bot, parent) -> None:
             parent.id,
             [InputMediaPhoto(tiny_png("a")), InputMediaDocument(b"doc", filename="a.txt")],
         )
-    with pytest.raises(BadRequest, match="(?i)too many messages to send as an album"):
+    with pytest.raises(BadRequest, match="(?i)audio can't be mixed"):
         await bot.send_media_group(
-            parent.id, [InputMediaPhoto(tiny_png(str(n))) for n in range(11)]
+            parent.id,
+            [InputMediaAudio(b"ID3a", filename="a.mp3"), InputMediaPhoto(tiny_png("b"))],
         )
     assert parent.messages() == []
 
 
 def photos(count: int) -> list[InputMediaPhoto]:
     return [InputMediaPhoto(tiny_png(f"album-{n}")) for n in range(count)]
+
+
+async def test_media_group_of_one_is_refused(bot: Bot, parent) -> None:
+    with pytest.raises(BadRequest) as caught:
+        await bot.send_media_group(parent.id, photos(1))
+    assert caught.value.message == "Media must include 2-10 items"
+    assert parent.messages() == []
+
+
+@pytest.mark.parametrize("count", [2, 10])
+async def test_media_group_of_two_to_ten_is_accepted(bot: Bot, parent, count: int) -> None:
+    messages = await bot.send_media_group(parent.id, photos(count))
+    assert len(messages) == count
+    assert parent.received() == [("photo", None)] * count
+    assert len(parent.messages()) == 1, "an album is one sendMediaGroup"
+
+
+async def test_media_group_of_eleven_is_refused(bot: Bot, parent) -> None:
+    with pytest.raises(BadRequest) as caught:
+        await bot.send_media_group(parent.id, photos(11))
+    assert caught.value.message == "Too many messages to send as an album"
+    assert parent.messages() == []
+
+
+async def test_documents_and_audio_group_only_with_their_kind(bot: Bot, parent) -> None:
+    docs = [InputMediaDocument(f"{n}".encode(), filename=f"{n}.csv") for n in range(2)]
+    await bot.send_media_group(parent.id, docs)
+    tracks = [InputMediaAudio(f"ID3{n}".encode(), filename=f"{n}.mp3") for n in range(2)]
+    await bot.send_media_group(parent.id, tracks)
+    video = InputMediaVideo(b"\x00\x00\x00\x18ftypmp42", filename="v.mp4")
+    await bot.send_media_group(parent.id, [*photos(1), video])
+    assert parent.received() == [
+        ("document", "0.csv"),
+        ("document", "1.csv"),
+        ("audio", "0.mp3"),
+        ("audio", "1.mp3"),
+        ("photo", None),
+        ("video", "v.mp4"),
+    ]
 
 
 async def test_received_lists_each_delivery_with_its_kind(

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    MessageEntity,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -50,7 +56,21 @@ async def test_caption_limit_is_1024(sandbox: Sandbox, bot: Bot, parent) -> None
         await bot.send_document(
             parent.id, b"doc", filename="a.txt", caption="<b>x</b>" * 1025, parse_mode=HTML
         )
-    assert [m.method for m in sandbox.sent()] == ["sendPhoto"]
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_voice(parent.id, b"OggS", caption="c" * 1025)
+    await bot.send_voice(parent.id, b"OggS", caption="c" * 1024)
+    assert [m.method for m in sandbox.sent()] == ["sendPhoto", "sendVoice"]
+
+
+async def test_album_item_captions_are_limited_to_1024(sandbox: Sandbox, bot: Bot, parent) -> None:
+    def album(caption: str) -> list[InputMediaPhoto]:
+        last = InputMediaPhoto(tiny_png("b"), caption=caption, parse_mode=HTML)
+        return [InputMediaPhoto(tiny_png("a")), last]
+
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_media_group(parent.id, album("c" * 1025))
+    await bot.send_media_group(parent.id, album("<i>" + "c" * 1024 + "</i>"))
+    assert [m.method for m in sandbox.sent()] == ["sendMediaGroup"]
 
 
 async def test_callback_data_over_64_bytes_is_button_data_invalid(
