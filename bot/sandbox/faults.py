@@ -29,6 +29,14 @@ class Faults:
     the client saw only a network error, as when an answer is lost on the way.
     ``blocked_chats`` answers 403 for those chats without the ``my_chat_member`` update
     that ``SandboxUser.block()`` queues, for load tests that only need the refusals.
+
+    ``fail_next`` is the deterministic fault, for tests that need "the first two
+    attempts fail" rather than a rate: the next ``fail_next`` faultable calls answer
+    ``fail_next_status`` (500 as Telegram's JSON error, any other 5xx as nginx's HTML
+    page) and the counter counts down to 0. ``fail_next_methods`` narrows which calls
+    count (prefixes, like ``methods``), so a chat action the bot sends first does not
+    use up a failure meant for its sendDocument. It is checked before the random
+    faults and flood control, and a call it fails draws no random fault.
     """
 
     methods: tuple[str, ...] = ("send", "edit")
@@ -43,13 +51,33 @@ class Faults:
     reset_rate: float = 0.0
     reset_after_processing: bool = False
     blocked_chats: set[int] = field(default_factory=set)
+    fail_next: int = 0
+    fail_next_status: int = 500
+    fail_next_methods: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 500 <= self.fail_next_status <= 599:
+            raise ValueError(f"fail_next_status must be a 5xx code, not {self.fail_next_status}")
 
     def applies_to(self, method: str) -> bool:
-        lowered = method.lower()
-        return any(lowered.startswith(prefix.lower()) for prefix in self.methods)
+        return _matches(method, self.methods)
+
+    def take_failure(self, method: str) -> int | None:
+        """Use up one ``fail_next`` on this call: the status to answer, or ``None``."""
+        if self.fail_next <= 0 or not self.applies_to(method):
+            return None
+        if self.fail_next_methods and not _matches(method, self.fail_next_methods):
+            return None
+        self.fail_next -= 1
+        return self.fail_next_status
 
     def rate_limits(self, method: str) -> bool:
         return self.applies_to(method) and method not in _NOT_RATE_LIMITED
+
+
+def _matches(method: str, prefixes: tuple[str, ...]) -> bool:
+    lowered = method.lower()
+    return any(lowered.startswith(prefix.lower()) for prefix in prefixes)
 
 
 @dataclass

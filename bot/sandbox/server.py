@@ -1,8 +1,9 @@
 """The HTTP face of the sandbox: ``/bot<token>/<method>`` and file downloads.
 
 Faults are applied here, around the method, because that is where Telegram's own
-failures happen: a refused token or unknown method first, then injected resets, 5xx
-answers and delays, then flood control, and only then the method itself.
+failures happen: a refused token or unknown method first, then the counted failures of
+``fail_next``, injected resets, 5xx answers and delays, then flood control, and only
+then the method itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import socket
 import struct
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -28,9 +30,9 @@ SLEEPERS_KEY: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("sandbox_sleepers"
 MAX_UPLOAD = 60 * 1024 * 1024
 _LOG = logging.getLogger(__name__)
 
-_BAD_GATEWAY = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+_NGINX_PAGE = (
+    "<html>\r\n<head><title>{0}</title></head>\r\n<body>\r\n"
+    "<center><h1>{0}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
 
@@ -44,6 +46,15 @@ def json_response(body: Any, status: int = 200) -> web.Response:
 def _error(st: SandboxState, err: ApiError) -> web.Response:
     st.counters.count_error(err.code)
     return json_response(err.payload(), err.code)
+
+
+def _server_error(st: SandboxState, status: int) -> web.Response:
+    """Telegram answers its own 500 in JSON; the 502/503/504 come from nginx in front."""
+    if status == 500:
+        return _error(st, ApiError(500, "Internal Server Error"))
+    st.counters.server_errors += 1
+    title = f"{status} {HTTPStatus(status).phrase}"
+    return web.Response(status=status, text=_NGINX_PAGE.format(title), content_type="text/html")
 
 
 def _chat_key(raw: Any) -> int | str | None:
@@ -92,6 +103,9 @@ async def _api(request: web.Request) -> web.StreamResponse:
     try:
         params = await read_params(request)
         faults = st.faults
+        failure = faults.take_failure(method)
+        if failure is not None:
+            return _server_error(st, failure)
         if faults.applies_to(method):
             action = st.dice.roll(faults)
             if action is Action.RESET:
@@ -100,10 +114,9 @@ async def _api(request: web.Request) -> web.StreamResponse:
                     return _dropped(request)
                 reset_after = True
             if action is Action.ERROR_500:
-                return _error(st, ApiError(500, "Internal Server Error"))
+                return _server_error(st, 500)
             if action is Action.ERROR_502:
-                st.counters.server_errors += 1
-                return web.Response(status=502, text=_BAD_GATEWAY, content_type="text/html")
+                return _server_error(st, 502)
             if action is Action.SLOW:
                 st.counters.delayed += 1
                 await _sleep(request, faults.slow_seconds)
