@@ -3,10 +3,15 @@
 Babel rebuilds extracted (``#.``) comments from the template on update, which
 would silently drop our ``#. machine-drafted`` markers; this keeps them, so a
 reviewer can still find every entry no fluent speaker has checked.
+
+Both commands rewrite the catalogs in the source tree (``locales/`` beside ``bot/``)
+from the sources, so they work only from a checkout; an install from a wheel carries
+a read-only copy of the catalogs and no sources to extract from.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -14,10 +19,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import LOCALES, babel_locale, locales_dir
+from bot.i18n import LOCALES, babel_locale
 
 DRAFT = "machine-drafted"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_LOCALES = PROJECT_ROOT / "locales"
 MAPPINGS = {"bot": "babel.cfg", "content": "babel-content.cfg"}
 
 
@@ -42,7 +48,7 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
 
 def update(domain: str, template: Catalog, folder: Path | None = None) -> dict[str, int]:
     """Merge the template into every locale's catalog; returns untranslated counts."""
-    folder = folder or locales_dir()
+    folder = folder or SOURCE_LOCALES
     untranslated: dict[str, int] = {}
     for code in LOCALES:
         path = folder / code / "LC_MESSAGES" / f"{domain}.po"
@@ -66,10 +72,23 @@ def update(domain: str, template: Catalog, folder: Path | None = None) -> dict[s
     return untranslated
 
 
+def from_checkout(root: Path = PROJECT_ROOT) -> bool:
+    """True when ``root`` is a source tree: the Babel mappings and locales/ are there."""
+    return all((root / cfg).is_file() for cfg in MAPPINGS.values()) and (root / "locales").is_dir()
+
+
 def run(action: str) -> int:
+    if not from_checkout():
+        print(
+            f"playtalk: error: 'playtalk i18n {action}' rewrites the catalogs in a source "
+            "checkout, and this playtalk was installed from a wheel. Run it in a clone "
+            "of the project (pip install -e .).",
+            file=sys.stderr,
+        )
+        return 2
     for domain in MAPPINGS:
         template = extract(domain)
-        write_catalog(template, locales_dir() / f"{domain}.pot")
+        write_catalog(template, SOURCE_LOCALES / f"{domain}.pot")
         print(f"{domain}.pot: {sum(1 for m in template if m.id)} messages")
         if action == "update":
             missing = update(domain, template)

@@ -82,8 +82,22 @@ class ContentError(Exception):
         self.problems = problems
 
 
+def shipped_dir(name: str) -> Path:
+    """``content/`` or ``locales/``, wherever this install keeps them.
+
+    A wheel carries both inside the package as ``bot/_data/<name>`` (pyproject.toml
+    maps the top-level folders there), because nothing beside an installed package is
+    ours. An editable install or a plain checkout has no ``_data``: the folders are at
+    the top of the source tree. The packaged copy wins, so a stray ``content/`` or
+    ``locales/`` left in site-packages by some other project is never read.
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / "_data" / name
+    return packaged if packaged.is_dir() else here.parent / name
+
+
 def content_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "content"
+    return shipped_dir("content")
 
 
 def _clean(text: Any) -> str:

@@ -19,6 +19,8 @@ from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.content import shipped_dir
+
 log = logging.getLogger(__name__)
 
 SOURCE_LOCALE = "en"
@@ -33,8 +35,8 @@ _OWN_NAMES = {"tw": "Twi (Akan)", "en": "English"}
 
 
 def locales_dir() -> Path:
-    """locales/ beside the package (editable install or checkout)."""
-    return Path(__file__).resolve().parent.parent / "locales"
+    """The catalogs this install reads: packaged in a wheel, the checkout's otherwise."""
+    return shipped_dir("locales")
 
 
 class CatalogError(Exception):

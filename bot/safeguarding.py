@@ -31,7 +31,9 @@ LANGUAGES: tuple[str, ...] = ("en", "pt", "es", "so", "yo", "fr", "tw", "pl", "a
 
 
 def default_folder() -> Path:
-    return Path(__file__).resolve().parent.parent / "content" / "safeguarding"
+    from bot.content import content_dir
+
+    return content_dir() / "safeguarding"
 
 
 # Letters that NFKD leaves alone but parents commonly type without the mark, and
