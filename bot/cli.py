@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import eventloop
 from bot.codes import JOIN_CODE_TTL, new_join_code, new_parent_code, parent_link
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, load_config, redact_token
 from bot.content import ContentError
 from bot.i18n import CatalogError
 from bot.store import StoreError, open_store
@@ -24,8 +24,40 @@ class CliError(Exception):
     """Shown to the operator as one line, exit code 2."""
 
 
-def _setup_logging(level: str) -> None:
+class RedactToken(logging.Filter):
+    """Takes the bot token out of every record a handler writes: message, arguments,
+    traceback and stack. bot/request.py already raises nothing that holds it; this
+    is the second line, for whatever a library logs by itself (a URL, an exception's
+    repr), which would hand anyone who reads the log control of the bot."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: logging reports that itself
+            return True
+        clean = redact_token(message, self.token)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_token(record.exc_text, self.token)
+        if record.stack_info:
+            record.stack_info = redact_token(record.stack_info, self.token)
+        return True
+
+
+def _setup_logging(level: str, token: str = "") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # On the handlers, not the root logger: a logger's filter sees only what is logged
+    # on that logger itself, a handler's sees every record that reaches it.
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactToken) for f in handler.filters):
+            handler.addFilter(RedactToken(token))
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -93,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config()
-        _setup_logging(config.log_level)
+        _setup_logging(config.log_level, config.token)
         return _dispatch(args, config)
     except (CliError, ConfigError, StoreError, CatalogError) as exc:
         print(f"playtalk: error: {exc}", file=sys.stderr)

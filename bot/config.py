@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,20 @@ _FIELDS: dict[str, tuple[str, str]] = {
     "PLAYTALK_MAX_RATE": ("max_rate", "30"),
     "PLAYTALK_DISPATCH_SECONDS": ("dispatch_seconds", "10"),
 }
+
+
+# The Bot API puts the token in every URL path: /bot<token>/METHOD, /file/bot<token>/...
+# (":" may arrive percent-encoded). Anyone holding it can act as the bot.
+_TOKEN_IN_URL = re.compile(r"bot\d+(?::|%3[Aa])[A-Za-z0-9_-]+")
+REDACTED = "bot<token>"
+
+
+def redact_token(text: str, token: str = "") -> str:
+    """``text`` with the bot token taken out: every ``bot<id>:<secret>`` as in a Bot API
+    URL, and ``token`` itself wherever it appears (a bare token in some message)."""
+    if token:
+        text = text.replace(token, "<token>")
+    return _TOKEN_IN_URL.sub(REDACTED, text)
 
 
 class ConfigError(Exception):

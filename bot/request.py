@@ -15,6 +15,12 @@ pool and connect waits, see ``_timeout``), ``TimedOut`` for timeouts and
 error handler calls), and a ``TimedOut`` caused by :class:`NotSentTimeout` when the
 request never left (no free connection, or no connection), so the dispatcher knows
 the message cannot have been delivered (scheduler/dispatch.py).
+
+The URL of every call holds the bot token (``/bot<token>/sendMessage``) and aiohttp
+names the URL in some errors ("Connection timeout to host http://.../bot123:AA.../getMe").
+PTB logs errors with their whole chain, so no exception raised here, nor any it is
+chained to, carries the token: texts are redacted and an aiohttp error whose text still
+names it is replaced by a stand-in of the same kind (``_scrubbed``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
+from bot.config import redact_token
+
 _NOT_SENT = (
     "Pool or connect timeout: the request was not sent to Telegram. "
     "Consider a larger connection pool or a longer pool timeout."
@@ -37,6 +45,45 @@ _JSON = {"Content-Type": "application/json"}
 
 class NotSentTimeout(TimeoutError):
     """The request timed out before any byte of it reached Telegram."""
+
+
+class RedactedTimeout(TimeoutError):
+    """Stands in for a timeout whose own text named the bot token."""
+
+
+class RedactedConnectionError(aiohttp.ClientConnectionError):
+    """Stands in for a connection error whose own text named the bot token."""
+
+
+class RedactedClientError(aiohttp.ClientError):
+    """Stands in for any other aiohttp error whose own text named the bot token."""
+
+
+def _leaks(exc: BaseException | None) -> bool:
+    """Whether ``exc`` or anything chained to it prints a token (str, repr, args)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        for text in (str(exc), repr(exc), *(str(a) for a in exc.args)):
+            if redact_token(text) != text:
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _scrubbed(exc: BaseException) -> BaseException:
+    """``exc`` itself to chain to, or, if its text names the token, a stand-in that
+    keeps its kind (what PTB and the dispatcher look at) and a redacted message."""
+    if not _leaks(exc):
+        return exc
+    text = f"{type(exc).__name__}: {redact_token(str(exc))}"
+    if isinstance(exc, TimeoutError):
+        return RedactedTimeout(text)
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return RedactedConnectionError(text)
+    if isinstance(exc, aiohttp.ClientError):
+        return RedactedClientError(text)
+    return RuntimeError(text)
 
 
 class AiohttpRequest(BaseRequest):
@@ -177,14 +224,24 @@ class AiohttpRequest(BaseRequest):
             body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
             headers = _JSON
         target, proxy = self._target(url)
+        error: NetworkError
+        cause: BaseException
         try:
             async with session.request(
                 method, target, data=body, headers=headers, timeout=timeout, proxy=proxy
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:
-            raise TimedOut(_NOT_SENT) from NotSentTimeout(str(exc))
+            error, cause = TimedOut(_NOT_SENT), NotSentTimeout(redact_token(str(exc)))
         except TimeoutError as exc:
-            raise TimedOut from exc
+            error, cause = TimedOut(), _scrubbed(exc)
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            error = NetworkError(f"aiohttp.{type(exc).__name__}: {redact_token(str(exc))}")
+            cause = _scrubbed(exc)
+        except Exception as exc:
+            # PTB would wrap it as NetworkError(repr(exc)), the URL and token included.
+            error = NetworkError(f"{type(exc).__name__}: {redact_token(str(exc))}")
+            cause = _scrubbed(exc)
+        # Raised here, not inside the except clauses: there the original error would
+        # also ride along as __context__, its text intact.
+        raise error from cause
