@@ -30,9 +30,10 @@ from bot.i18n import Catalogs
 from bot.messages import N_
 from bot.request import AiohttpRequest
 from bot.safeguarding import Safeguarding
-from bot.services import Services
+from bot.services import AppData, Ctx, Services
 from bot.store import open_store
 from scheduler import jobs
+from scheduler.dispatch import flush_unrecorded
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class Options:
     rate_headroom: float = 0.985
     rate_burst: float = 1.05
     dispatch_every: float = 10.0
+    # Telegram allows about one message a second into one chat.
+    per_chat_seconds: float = 1.05
     plan_every: float = 3600.0
     nudge_every: float = 3600.0
     digest_every: float = 600.0
@@ -91,6 +94,7 @@ def build_application(
         # timeout to this read timeout.
         .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=opts.read_timeout))
         .concurrent_updates(opts.concurrent_updates)
+        .context_types(ContextTypes(bot_data=AppData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -106,9 +110,17 @@ def build_application(
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app = builder.build()
-    app.bot_data["config"] = config
-    app.bot_data["clock"] = clock
-    app.bot_data["options"] = opts
+    app.bot_data.config = config
+    app.bot_data.clock = clock
+    app.bot_data.options = opts
+    app.bot_data.ticker = jobs.Ticker(
+        jobs.Intervals(
+            plan=opts.plan_every,
+            nudge=opts.nudge_every,
+            digest=opts.digest_every,
+            retention=opts.retention_every,
+        )
+    )
     _register_handlers(app)
     return app
 
@@ -152,9 +164,9 @@ def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    config: Config = app.bot_data["config"]
-    clock: Clock = app.bot_data["clock"]
-    opts: Options = app.bot_data["options"]
+    config = app.bot_data.config
+    clock = app.bot_data.clock
+    opts: Options = app.bot_data.options
     catalogs = Catalogs()
     library = load_library()
     safeguarding = Safeguarding.load()
@@ -169,8 +181,10 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         safeguarding=safeguarding,
         bot_username=app.bot.username,
         retry_base_seconds=opts.retry_base_seconds,
+        per_chat_seconds=opts.per_chat_seconds,
     )
-    app.bot_data["services"] = services
+    services.wake_dispatch = lambda: _dispatch_soon(app, services)
+    app.bot_data.services = services
     recovered = await store.recover_in_flight()
     if recovered:
         log.info(
@@ -178,19 +192,21 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         )
     await _set_commands(app, catalogs)
     if opts.schedule_jobs and app.job_queue is not None:
-        jq = app.job_queue
-        jq.run_repeating(jobs.plan_job, interval=opts.plan_every, first=0.5, name="plan")
-        jq.run_repeating(
-            jobs.dispatch_job, interval=opts.dispatch_every, first=1.0, name="dispatch"
+        app.job_queue.run_repeating(
+            jobs.tick_job, interval=opts.dispatch_every, first=0.5, name="tick"
         )
-        jq.run_repeating(jobs.nudge_job, interval=opts.nudge_every, first=5.0, name="nudge")
-        jq.run_repeating(jobs.digest_job, interval=opts.digest_every, first=2.0, name="digest")
-        jq.run_repeating(
-            jobs.retention_job, interval=opts.retention_every, first=60.0, name="retention"
+        app.create_task(
+            jobs.watchdog(app.bot_data.ticker, app.job_queue, opts.dispatch_every),
+            name="tick-watchdog",
         )
     log.info(
         "playtalk is up: %d activities, %d languages", len(library.activities), len(catalogs.codes)
     )
+
+
+def _dispatch_soon(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """An alert was queued: send it now rather than at the next tick."""
+    app.create_task(jobs.dispatch_now(app.bot, services), name="dispatch-now")
 
 
 async def _set_commands(app: Application, catalogs: Catalogs) -> None:  # type: ignore[type-arg]
@@ -201,12 +217,17 @@ async def _set_commands(app: Application, catalogs: Catalogs) -> None:  # type: 
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    services: Services | None = app.bot_data.get("services")
+    services: Services | None = getattr(app.bot_data, "services", None)
     if services is not None:
+        if not await flush_unrecorded(services):
+            log.error(
+                "%d sends could not be recorded; they will be sent again at the next start",
+                len(services.unrecorded),
+            )
         await services.store.close()
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_error(update: object, context: Ctx) -> None:
     """Log without message text, tell the user kindly, never crash the bot."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error handling update %s", update_id, exc_info=context.error)
@@ -215,7 +236,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         and update.effective_chat
         and update.effective_chat.type == "private"
     ):
-        services: Services | None = context.application.bot_data.get("services")
+        services: Services | None = getattr(context.bot_data, "services", None)
         text = "Sorry, something went wrong on our side. Please try again in a moment."
         if services is not None:
             family = await services.store.family_by_chat(update.effective_chat.id)
@@ -238,7 +259,7 @@ async def running(app: Application, poll_timeout: float = 1.0) -> AsyncIterator[
     await app.updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=poll_timeout))
     await app.start()
     try:
-        yield app.bot_data["services"]
+        yield app.bot_data.services
     finally:
         await app.updater.stop()
         await app.stop()

@@ -28,10 +28,7 @@ from bot.config import Config
 from bot.i18n import LOCALES, language_name
 from bot.sandbox import Sandbox, SandboxUser, SentMessage
 from bot.services import Services
-from scheduler.digest import send_due_digests
-from scheduler.dispatch import dispatch_due
-from scheduler.nudge import nudge_quiet_families
-from scheduler.plan import plan_weeks
+from scheduler.jobs import Ticker
 
 OUT = Path("demo-out")
 # Sunday night before the first demo week (all fictional).
@@ -142,15 +139,18 @@ async def _respond(s: Services, family: Family, new: list[SentMessage]) -> bool:
 
 
 async def _simulate(
-    s: Services, bot: Bot, sandbox: Sandbox, clock: Clock, families: list[Family]
+    s: Services,
+    bot: Bot,
+    sandbox: Sandbox,
+    clock: Clock,
+    families: list[Family],
+    ticker: Ticker,
 ) -> None:
     stopper, blocker, worried = families[5], families[11], families[3]
     for hour in range(WEEKS * 7 * 24):
         clock.set(START + timedelta(hours=hour))
         week = hour // (7 * 24) + 1
         if hour % 24 == 0:
-            await plan_weeks(s.store, s.library, clock.now())
-            await nudge_quiet_families(s.store, clock.now())
             day = (hour // 24) % 7
             _say(
                 f"  week {week}/{WEEKS}, day {day + 1}: {sandbox.counters.messages_sent} messages so far"
@@ -167,7 +167,8 @@ async def _simulate(
             worried.user.send_text(WORRY)
             await worried.user.wait_for_messages(before + 1)
             worried.seen = before + 1
-        report = await dispatch_due(bot, s)
+        # Every job once a simulated day (as the hourly ones would find work), dispatch hourly.
+        report = await ticker.tick(bot, s, everything=hour % 24 == 0)
         if report.sent == 0:
             continue
         answering: list[tuple[Family, int]] = []
@@ -208,7 +209,9 @@ async def _demo(out: Path) -> int:
         retention_months=12,
         photo_retention_months=6,
     )
-    app = build_application(config, clock, Options(schedule_jobs=False, retry_base_seconds=1))
+    app = build_application(
+        config, clock, Options(schedule_jobs=False, retry_base_seconds=1, per_chat_seconds=0.05)
+    )
     try:
         async with running(app, poll_timeout=0.5) as s:
             _say("playtalk demo: sandbox Bot API on " + sandbox.root)
@@ -242,11 +245,12 @@ async def _demo(out: Path) -> int:
             for f in families:
                 f.seen = len(f.user.messages())
             _say(f"running {WEEKS} weeks on a simulated clock…")
-            await _simulate(s, app.bot, sandbox, clock, families)
+            ticker = Ticker()
+            await _simulate(s, app.bot, sandbox, clock, families, ticker)
             # Monday 08:05 London: the digest is due.
             clock.set(START + timedelta(days=WEEKS * 7, hours=11, minutes=5))
             before = len(lead.messages())
-            await send_due_digests(app.bot, s)
+            await ticker.tick(app.bot, s, everything=True)
             digest = lead.messages()[before:]
             lead.send_text("/invite")
             invite = await lead.wait_for_messages(len(lead.messages()) + 2)

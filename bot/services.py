@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.buttons import ButtonSigner
 from bot.clock import Clock
@@ -32,8 +35,27 @@ class Services:
     throttle: GuessThrottle = field(default_factory=GuessThrottle)
     # Dispatcher tuning: the demo and tests shorten the back-off.
     retry_base_seconds: float = 30.0
+    # Telegram allows about one message a second into one chat; a digest is several.
+    per_chat_seconds: float = 1.05
+    # When each chat was last sent to (time.monotonic), shared by every dispatch pass.
+    chat_last_sent: dict[int, float] = field(default_factory=dict)
+    # Set by the composition root: run a dispatch pass now (an alert was queued).
+    wake_dispatch: Callable[[], None] = field(default=lambda: None)
+    # Sends Telegram accepted whose outcome the database has not taken yet (a full disk).
+    unrecorded: list[Any] = field(default_factory=list)
 
 
-def services(context: Any) -> Services:
-    """The Services object PTB keeps in bot_data for every handler and job."""
-    return cast(Services, context.application.bot_data["services"])
+class AppData:
+    """PTB's ``bot_data``, typed: what the composition root hands every handler and job.
+
+    ``services`` is set in post_init, before the first update or job runs.
+    """
+
+    services: Services
+    config: Config
+    clock: Clock
+    options: Any
+    ticker: Any  # scheduler.jobs.Ticker (bot/ does not import scheduler/)
+
+
+Ctx = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppData]

@@ -1,36 +1,40 @@
 """Send what is due from the outbox, and record exactly what happened.
 
-Rows are claimed ('sending') before the send and settled after it. A crash in
-between leaves them 'sending'; recover_in_flight() turns those back to pending
-at start-up, so at most the messages in flight at the crash can repeat and
-none is lost.
+Every message the bot starts itself is an outbox row: activities and check-ins to
+families, safeguarding alerts and digest parts to staff. One dispatcher sends them
+all through the bot's rate limiter, one chat at a time at Telegram's per-chat pace,
+alerts first. Rows are claimed ('sending') before the send and settled after it; a
+crash in between leaves them 'sending' and recover_in_flight() sends them again, so
+at most the messages in flight at the crash can repeat and none is lost. A send
+whose outcome could not be written (a full disk) is kept in memory and written as
+soon as the database takes it again, or at shutdown, so it is not sent twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from html import escape
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.handlers.common import keyboard
-from bot.handlers.replies import checkin_rows, reply_buttons
-from bot.messages import render_activity
+from bot.alerts import queue_alert
+from bot.outbox import Payload, send_family, send_payload
 from bot.request import NotSentTimeout
 from bot.services import Services
-from bot.store import OutgoingDelivery
-from scheduler.timing import in_quiet_hours, local_date
+from bot.store import Outgoing
+from bot.timing import in_quiet_hours, local_date
+from bot.vocab import FamilyStatus, Kind, State
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+ALERT_MAX_BACKOFF = 300.0  # an alert is never given up on; it is tried at least every 5 min
 NO_ANSWER = "no answer from Telegram"
 BATCH = 500
 
@@ -48,11 +52,19 @@ class DispatchReport:
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
 
-def missed_reason(item: OutgoingDelivery, now: datetime) -> str | None:
-    """A delivery found late (downtime) goes out the same day before 20:00, else is skipped."""
+@dataclass(frozen=True, slots=True)
+class Unrecorded:
+    """A send Telegram accepted whose 'sent' could not be written yet."""
+
+    item: Outgoing
+    message_id: int
+
+
+def missed_reason(item: Outgoing, now: datetime) -> str | None:
+    """A family message found late (downtime) goes out the same day before 20:00, else is skipped."""
     tz = item.timezone
-    if local_date(now, tz) != local_date(item.delivery.due_at, tz):
-        return f"missed: not sent on its day ({local_date(item.delivery.due_at, tz).isoformat()})"
+    if local_date(now, tz) != local_date(item.due_at, tz):
+        return f"missed: not sent on its day ({local_date(item.due_at, tz).isoformat()})"
     if in_quiet_hours(now, tz):
         return "missed: it was past 20:00 local time on its day"
     return None
@@ -74,120 +86,185 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def compose(s: Services, item: OutgoingDelivery) -> tuple[str, InlineKeyboardMarkup | None]:
-    t = s.catalogs.for_locale(item.locale)
-    d = item.delivery
-    if d.kind == "checkin":
-        text = t.gettext(
-            "Hello! We haven't heard from you for a few weeks, and that's fine. "
-            "Are the play ideas still useful?"
-        )
-        return escape(text), keyboard(checkin_rows(t, s, item.chat_id))
-    activity = s.library.get(d.activity_id)
-    if activity is None:
-        raise LookupError(f"activity {d.activity_id} is no longer in the library")
-    text = render_activity(t, activity, item.child_name, d.kind)
-    markup = None
-    if d.kind in ("activity", "single"):
-        markup = keyboard(reply_buttons(t, s.signer, item.chat_id, d.id))
-    return text, markup
+class _Postponed(Exception):
+    """Telegram said wait (429): the chat's other claimed rows wait with it."""
+
+    def __init__(self, until: datetime, note: str) -> None:
+        super().__init__(note)
+        self.until = until
+        self.note = note
 
 
-async def _send_one(bot: Bot, s: Services, item: OutgoingDelivery, report: DispatchReport) -> None:
-    store = s.store
-    d = item.delivery
-    now = s.clock.now()
-    late = missed_reason(item, now)
-    if late is not None:
-        await store.mark_final(d.id, "skipped", late)
-        report.skipped += 1
-        report.note(late.split(":")[0])
+async def _after_sent(s: Services, item: Outgoing, message_id: int) -> None:
+    await s.store.mark_sent(item.id, message_id)
+    if item.payload is None:
         return
+    p = Payload.load(item.payload)
+    if p.alert_id is not None:
+        await s.store.alert_delivered(p.alert_id)
+    if p.last and p.setting_id is not None and p.week is not None:
+        await s.store.digest_received(p.setting_id, p.week)
+
+
+async def _send_one(bot: Bot, s: Services, item: Outgoing, report: DispatchReport) -> None:
+    store = s.store
+    now = s.clock.now()
+    if not item.to_staff:
+        late = missed_reason(item, now)
+        if late is not None:
+            await store.mark_final(item.id, State.SKIPPED, late)
+            report.skipped += 1
+            report.note(late.split(":")[0])
+            return
     try:
-        text, markup = compose(s, item)
+        if item.to_staff:
+            assert item.payload is not None, "staff rows carry a payload"
+            message_id = await send_payload(bot, item.chat_id, Payload.load(item.payload))
+        else:
+            message_id = await send_family(bot, s, item)
     except LookupError as exc:
-        await store.mark_final(d.id, "failed", str(exc))
+        await store.mark_final(item.id, State.FAILED, str(exc))
         report.failed += 1
         report.note("content")
-        return
-    try:
-        message = await bot.send_message(
-            chat_id=item.chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
     except RetryAfter as exc:
         wait = retry_seconds(exc)
-        await store.postpone(d.id, now + timedelta(seconds=wait), f"429: retry after {wait:g}s")
+        note = f"429: retry after {wait:g}s"
+        await store.postpone(item.id, now + timedelta(seconds=wait), note)
         report.postponed += 1
         report.note("429")
+        raise _Postponed(now + timedelta(seconds=wait), note) from exc
     except Forbidden as exc:
-        await _family_gone(s, item, f"blocked: {exc.message}", report)
+        await _recipient_gone(s, item, f"blocked: {exc.message}", report)
     except BadRequest as exc:
         if "chat not found" in exc.message.lower():
-            await _family_gone(s, item, "chat not found", report)
+            await _recipient_gone(s, item, "chat not found", report)
         else:
-            await store.mark_final(d.id, "failed", f"rejected by Telegram: {exc.message}")
+            await store.mark_final(item.id, State.FAILED, f"rejected by Telegram: {exc.message}")
             report.failed += 1
             report.note("400")
+            if item.kind == Kind.ALERT:
+                log.error("safeguarding alert row %s was refused by Telegram", item.id)
     except (TimeoutError, TelegramError, OSError) as exc:
-        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        attempt = d.attempts + 1  # claim_due counted this one in the row, not in ``d``
-        unanswered = _maybe_delivered(exc)
-        if unanswered and (d.last_error or "").startswith(NO_ANSWER):
-            # Twice sent, twice no answer: Telegram may well have delivered both, so a
-            # third copy is not risked (like a crash, a timeout repeats a message once).
-            await store.mark_final(
-                d.id, "failed", f"{NO_ANSWER} twice; it may have been delivered: {reason}"
-            )
-            report.failed += 1
-            report.note("timeout")
-        elif attempt >= MAX_ATTEMPTS:
-            await store.mark_final(d.id, "failed", f"gave up after {attempt} attempts: {reason}")
-            report.failed += 1
-            report.note("network")
-        else:
-            backoff = s.retry_base_seconds * (2 ** (attempt - 1))
-            note = f"{NO_ANSWER}: {reason}" if unanswered else reason
-            await store.mark_retry(d.id, note, now + timedelta(seconds=backoff))
-            report.retried += 1
+        await _retry_or_fail(s, item, exc, report, now)
     else:
-        await store.mark_sent(d.id, message.message_id)
+        try:
+            await _after_sent(s, item, message_id)
+        except Exception:
+            # Telegram has it; only the record is missing. Keep it and write it later.
+            log.exception("could not record delivery %s as sent; will retry the write", item.id)
+            s.unrecorded.append(Unrecorded(item, message_id))
         report.sent += 1
 
 
-async def _family_gone(
-    s: Services, item: OutgoingDelivery, reason: str, report: DispatchReport
+async def _retry_or_fail(
+    s: Services, item: Outgoing, exc: BaseException, report: DispatchReport, now: datetime
 ) -> None:
-    """403 or chat not found: stop writing to this family; its other deliveries are cancelled."""
-    await s.store.mark_final(item.delivery.id, "failed", reason)
-    await s.store.set_status(item.delivery.family_id, "blocked", reason=reason)
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+    attempt = item.attempts + 1  # this try
+    unanswered = _maybe_delivered(exc)
+    note = f"{NO_ANSWER}: {reason}" if unanswered else reason
+    if item.kind == Kind.ALERT:
+        # A person must get it: no last attempt, only a longer wait.
+        backoff = min(s.retry_base_seconds * (2 ** (attempt - 1)), ALERT_MAX_BACKOFF)
+        await s.store.mark_retry(item.id, note, now + timedelta(seconds=backoff))
+        report.retried += 1
+        return
+    if unanswered and (item.last_error or "").startswith(NO_ANSWER):
+        # Twice sent, twice no answer: Telegram may well have delivered both, so a
+        # third copy is not risked (like a crash, a timeout repeats a message once).
+        await s.store.mark_final(
+            item.id, State.FAILED, f"{NO_ANSWER} twice; it may have been delivered: {reason}"
+        )
+        report.failed += 1
+        report.note("timeout")
+    elif attempt >= MAX_ATTEMPTS:
+        await s.store.mark_final(
+            item.id, State.FAILED, f"gave up after {attempt} attempts: {reason}"
+        )
+        report.failed += 1
+        report.note("network")
+    else:
+        backoff = s.retry_base_seconds * (2 ** (attempt - 1))
+        await s.store.mark_retry(item.id, note, now + timedelta(seconds=backoff))
+        report.retried += 1
+
+
+async def _recipient_gone(s: Services, item: Outgoing, reason: str, report: DispatchReport) -> None:
+    """403 or chat not found: stop writing to that chat."""
+    await s.store.mark_final(item.id, State.FAILED, reason)
     report.failed += 1
     report.note("blocked")
-    log.info("family %s marked inactive: %s", item.delivery.family_id, reason.split(":")[0])
+    if item.practitioner_id is not None:
+        await s.store.block_practitioner(item.practitioner_id, reason)
+        log.warning("practitioner %s cannot be reached: %s", item.practitioner_id, reason[:40])
+        if item.kind == Kind.ALERT and item.payload is not None:
+            alert_id = Payload.load(item.payload).alert_id
+            if alert_id is not None:
+                await queue_alert(s, alert_id, exclude={item.practitioner_id})
+        return
+    assert item.family_id is not None
+    await s.store.set_status(item.family_id, FamilyStatus.BLOCKED, reason=reason)
+    log.info("family %s marked inactive: %s", item.family_id, reason.split(":")[0])
+
+
+async def flush_unrecorded(s: Services) -> bool:
+    """Write the outcomes a full disk held back; True when none is left."""
+    waiting, s.unrecorded = s.unrecorded, []
+    for entry in waiting:
+        try:
+            await _after_sent(s, entry.item, entry.message_id)
+        except Exception:
+            s.unrecorded.append(entry)
+    if waiting and not s.unrecorded:
+        log.info("recorded %d sends that had been held back", len(waiting))
+    return not s.unrecorded
 
 
 async def dispatch_due(bot: Bot, s: Services, *, concurrency: int = 16) -> DispatchReport:
     """Claim and send everything due now; returns what happened.
 
     ``concurrency`` sends are in flight at once: at Telegram's 30 msg/s that covers
-    half a second of round trip each, while PTB's HTTP pool (it scans every open
-    connection per request) stays small; more only adds waiting and CPU.
+    half a second of round trip each, while the HTTP pool stays small. Rows to one
+    chat go one after another, ``s.per_chat_seconds`` apart.
     """
     report = DispatchReport()
     gate = asyncio.Semaphore(concurrency)
+    horizon = time.monotonic() - s.per_chat_seconds
+    for chat in [c for c, at in s.chat_last_sent.items() if at < horizon]:
+        del s.chat_last_sent[chat]
 
-    async def guarded(item: OutgoingDelivery) -> None:
+    async def guarded(item: Outgoing) -> None:
         async with gate:
             try:
                 await _send_one(bot, s, item, report)
+            except _Postponed:
+                raise
             except Exception:
-                log.exception("unexpected error sending delivery %s", item.delivery.id)
+                log.exception("unexpected error sending delivery %s", item.id)
                 await s.store.mark_retry(
-                    item.delivery.id, "unexpected error", s.clock.now() + timedelta(seconds=60)
+                    item.id, "unexpected error", s.clock.now() + timedelta(seconds=60)
                 )
+            finally:
+                s.chat_last_sent[item.chat_id] = time.monotonic()
 
-    while True:
+    async def lane(items: list[Outgoing]) -> None:
+        for n, item in enumerate(items):
+            wait = s.chat_last_sent.get(item.chat_id, -1e9) + s.per_chat_seconds - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await guarded(item)
+            except _Postponed as stop:
+                for rest in items[n + 1 :]:
+                    await s.store.postpone(rest.id, stop.until, stop.note)
+                return
+
+    while await flush_unrecorded(s):
         batch = await s.store.claim_due(s.clock.now(), BATCH)
         if not batch:
             break
-        await asyncio.gather(*(guarded(item) for item in batch))
+        lanes: dict[int, list[Outgoing]] = {}
+        for item in batch:
+            lanes.setdefault(item.chat_id, []).append(item)
+        await asyncio.gather(*(lane(items) for items in lanes.values()))
     return report

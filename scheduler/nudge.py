@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.store import Store
-from scheduler.timing import in_quiet_hours, iso_week, local_date, local_due
+from bot.timing import in_quiet_hours, iso_week, local_date, local_due
 
 log = logging.getLogger(__name__)
 

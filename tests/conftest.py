@@ -55,7 +55,9 @@ def make_config(sandbox: Sandbox, db: Path) -> Config:
     )
 
 
-TEST_OPTIONS = Options(schedule_jobs=False, retry_base_seconds=0.01, read_timeout=3.0, max_rate=0)
+TEST_OPTIONS = Options(
+    schedule_jobs=False, retry_base_seconds=0.01, read_timeout=3.0, max_rate=0, per_chat_seconds=0.0
+)
 
 
 @dataclass

@@ -12,22 +12,14 @@ from html import escape
 
 from telegram import InputFile, Update
 
-from bot.handlers.common import (
-    ButtonSpec,
-    Ctx,
-    chat_id,
-    family_and_t,
-    send,
-    signed_rows,
-    svc,
-    tidy_buttons,
-    user_id,
-)
+from bot.handlers.common import chat_id, family_and_t, send, tidy_buttons, user_id
 from bot.handlers.practitioner import staff_help
 from bot.handlers.steps import ask_step
 from bot.handlers.summary import commands_help, summary_text
 from bot.i18n import LOCALES, Translator, language_name
+from bot.keyboards import ButtonSpec, signed_rows
 from bot.messages import child_label
+from bot.services import Ctx
 from bot.store import Family
 
 log = logging.getLogger(__name__)
@@ -60,7 +52,7 @@ async def _enrolled(update: Update, context: Ctx) -> tuple[Family, Translator] |
 
 
 async def help_command(update: Update, context: Ctx) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     is_staff = bool(await s.store.practitioners_of(user_id(update)))
     if is_staff and await s.store.family_by_chat(chat_id(update)) is None:
         await staff_help(update, context)
@@ -84,19 +76,19 @@ async def settings_command(update: Update, context: Ctx) -> None:
         [(_("How often"), ("G", "cad")), (_("Children"), ("G", "kids"))],
         [(_("Photo sharing"), ("G", "photo"))],
     ]
-    text = await summary_text(svc(context), family)
+    text = await summary_text(context.bot_data.services, family)
     await send(
         update,
         context,
         text + "\n\n" + escape(_("What would you like to change?")),
-        signed_rows(svc(context), user_id(update), rows),
+        signed_rows(context.bot_data.services.signer, user_id(update), rows),
     )
 
 
 async def on_settings_button(
     update: Update, context: Ctx, family: Family, parts: list[str]
 ) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     _ = t.gettext
     uid = user_id(update)
@@ -109,7 +101,10 @@ async def on_settings_button(
             for i in range(0, len(LOCALES), 2)
         ]
         await send(
-            update, context, escape(_("Which language would you like?")), signed_rows(s, uid, rows)
+            update,
+            context,
+            escape(_("Which language would you like?")),
+            signed_rows(s.signer, uid, rows),
         )
     elif what == "time":
         await ask_step(update, context, replace(family, step="weekday"), t)
@@ -129,11 +124,11 @@ async def on_settings_button(
                 ]
             )
         rows.append([(_("Add another child"), ("A", "y"))])
-        await send(update, context, escape(_("Your children:")), signed_rows(s, uid, rows))
+        await send(update, context, escape(_("Your children:")), signed_rows(s.signer, uid, rows))
 
 
 async def on_language_change(update: Update, context: Ctx, family: Family, code: str) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     if code not in LOCALES:
         return
     await s.store.update_family(family.id, locale=code)
@@ -142,7 +137,7 @@ async def on_language_change(update: Update, context: Ctx, family: Family, code:
 
 
 async def on_child_button(update: Update, context: Ctx, family: Family, parts: list[str]) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     child = await s.store.get_child(int(parts[1]))
     if child is None or child.family_id != family.id:
@@ -176,7 +171,7 @@ async def addchild_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     family, t = found
-    s = svc(context)
+    s = context.bot_data.services
     await s.store.update_family(family.id, step="child_name", draft_name=None, draft_year=None)
     fresh = await s.store.get_family(family.id)
     assert fresh is not None
@@ -196,12 +191,12 @@ async def pause_command(update: Update, context: Ctx) -> None:
         update,
         context,
         escape(_("How long would you like a break for?")),
-        signed_rows(svc(context), user_id(update), [weeks]),
+        signed_rows(context.bot_data.services.signer, user_id(update), [weeks]),
     )
 
 
 async def on_pause(update: Update, context: Ctx, family: Family, weeks: int) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     if weeks not in (1, 2, 4):
         return
@@ -223,7 +218,7 @@ async def resume_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     family, t = found
-    s = svc(context)
+    s = context.bot_data.services
     if family.status in ("paused", "stopped", "blocked"):
         await s.store.set_status(family.id, "active")
     await send(
@@ -236,7 +231,7 @@ async def stop_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     family, t = found
-    await svc(context).store.set_status(family.id, "stopped", reason="parent asked")
+    await context.bot_data.services.store.set_status(family.id, "stopped", reason="parent asked")
     await send(
         update,
         context,
@@ -254,7 +249,7 @@ async def mydata_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     family, t = found
-    data = await svc(context).store.export_family(family.id)
+    data = await context.bot_data.services.store.export_family(family.id)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     await context.bot.send_document(
         chat_id=family.chat_id,
@@ -279,12 +274,12 @@ async def delete_command(update: Update, context: Ctx) -> None:
                 "and photos. It cannot be undone. Are you sure?"
             )
         ),
-        signed_rows(svc(context), user_id(update), rows),
+        signed_rows(context.bot_data.services.signer, user_id(update), rows),
     )
 
 
 async def on_delete(update: Update, context: Ctx, family: Family, answer: str) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     if answer != "y":
         await tidy_buttons(update, t.gettext("No, keep it"))

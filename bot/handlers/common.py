@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot.i18n import Translator, negotiate
-from bot.services import Services, services
+from bot.keyboards import Row, keyboard
+from bot.services import Ctx
 from bot.store import Family
-
-Ctx = ContextTypes.DEFAULT_TYPE
-Row = Sequence[tuple[str, str]]
-
-
-def svc(context: Ctx) -> Services:
-    return services(context)
 
 
 def user_id(update: Update) -> int:
@@ -28,22 +21,6 @@ def user_id(update: Update) -> int:
 def chat_id(update: Update) -> int:
     chat = update.effective_chat
     return chat.id if chat else 0
-
-
-def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
-    """Rows of (label, callback data); data already signed by the caller."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
-ButtonSpec = tuple[str, tuple[object, ...]]
-
-
-def signed_rows(
-    services_: Services, uid: int, rows: Sequence[Sequence[ButtonSpec]]
-) -> list[list[tuple[str, str]]]:
-    return [[(label, services_.signer.sign(uid, *parts)) for label, parts in row] for row in rows]
 
 
 async def send(
@@ -81,7 +58,7 @@ async def tidy_buttons(update: Update, note: str | None = None) -> None:
 
 
 async def family_and_t(update: Update, context: Ctx) -> tuple[Family | None, Translator]:
-    s = svc(context)
+    s = context.bot_data.services
     family = await s.store.family_by_chat(chat_id(update))
     if family is not None:
         return family, s.catalogs.for_locale(family.locale)

@@ -12,19 +12,11 @@ from html import escape
 
 from telegram import Update
 
-from bot.handlers.common import (
-    Ctx,
-    chat_id,
-    family_and_t,
-    send,
-    signed_rows,
-    svc,
-    tidy_buttons,
-    user_id,
-)
+from bot.handlers.common import chat_id, family_and_t, send, tidy_buttons, user_id
 from bot.handlers.steps import ask_step
 from bot.i18n import LOCALES, language_name, negotiate
-from bot.services import NOTICE_VERSION
+from bot.keyboards import signed_rows
+from bot.services import NOTICE_VERSION, Ctx
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +24,7 @@ THROTTLE_KIND = "parent-link"
 
 
 async def start(update: Update, context: Ctx) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     family, t = await family_and_t(update, context)
     _ = t.gettext
     if family is not None:
@@ -99,11 +91,11 @@ async def start(update: Update, context: Ctx) -> None:
         "{setting}", f"<b>{escape(setting.name)}</b>"
     )
     text += "\n\n" + escape(_("Which language would you like?"))
-    await send(update, context, text, signed_rows(s, user_id(update), rows))
+    await send(update, context, text, signed_rows(s.signer, user_id(update), rows))
 
 
 async def _welcome_back(update: Update, context: Ctx) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     family, t = await family_and_t(update, context)
     assert family is not None
     _ = t.gettext
@@ -131,7 +123,7 @@ async def _welcome_back(update: Update, context: Ctx) -> None:
 
 
 async def on_language(update: Update, context: Ctx, parts: list[str]) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     setting_id, code = int(parts[1]), parts[2]
     setting = await s.store.get_setting(setting_id)
     if setting is None or code not in LOCALES:
@@ -176,11 +168,11 @@ async def on_language(update: Update, context: Ctx, parts: list[str]) -> None:
             (_("No thanks"), ("C", setting_id, code, "n")),
         ]
     ]
-    await send(update, context, text, signed_rows(s, user_id(update), rows))
+    await send(update, context, text, signed_rows(s.signer, user_id(update), rows))
 
 
 async def on_consent(update: Update, context: Ctx, parts: list[str]) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     setting_id, code, answer = int(parts[1]), parts[2], parts[3]
     t = s.catalogs.for_locale(code)
     _ = t.gettext

@@ -10,19 +10,21 @@ import io
 import logging
 from datetime import timedelta
 from html import escape
-from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
+from bot.alerts import queue_waiting_alerts
 from bot.codes import JOIN_CODE_TTL, new_join_code, parent_link
 from bot.content import AREAS
-from bot.handlers.common import Ctx, chat_id, send, svc, user_id
+from bot.digest.delivery import queue_digest
+from bot.handlers.common import chat_id, send, user_id
 from bot.i18n import Translator, negotiate
 from bot.messages import N_, child_label
-from bot.store import Family, Practitioner
+from bot.services import Ctx
+from bot.store import Practitioner
 from bot.textsplit import split_html
-from scheduler.digest import send_digest_to
+from bot.vocab import Role
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ async def _staff(
     update: Update, context: Ctx, *roles: str
 ) -> tuple[Practitioner, Translator] | None:
     """The caller's membership (most recent), or a polite refusal."""
-    s = svc(context)
+    s = context.bot_data.services
     memberships = await s.store.practitioners_of(user_id(update))
     if not memberships:
         family = await s.store.family_by_chat(chat_id(update))
@@ -53,6 +55,8 @@ async def _staff(
         await send(update, context, escape(t.gettext("Sorry, that command is for nursery staff.")))
         return None
     me = memberships[-1]
+    if me.blocked_at is not None:
+        await s.store.unblock_practitioner(me.id)  # they wrote to us: reachable again
     t = s.catalogs.for_locale(me.locale)
     if roles and me.role not in roles:
         await send(update, context, escape(t.gettext("Sorry, only a lead can do that.")))
@@ -80,7 +84,7 @@ async def staff_help(update: Update, context: Ctx) -> None:
 
 
 async def join_command(update: Update, context: Ctx) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     user = update.effective_user
     locale = negotiate(user.language_code if user else None)
     t = s.catalogs.for_locale(locale)
@@ -121,6 +125,8 @@ async def join_command(update: Update, context: Ctx) -> None:
         escape(_("Welcome! You have joined {setting}.")).replace("{setting}", f"<b>{name}</b>"),
     )
     await staff_help(update, context)
+    if me.role in (Role.LEAD, Role.SAFEGUARDING):
+        await queue_waiting_alerts(s, me.setting_id)
 
 
 async def newcode_command(update: Update, context: Ctx) -> None:
@@ -135,7 +141,7 @@ async def newcode_command(update: Update, context: Ctx) -> None:
         )
         return
     code = new_join_code()
-    await svc(context).store.add_join_code(me.setting_id, code, role, JOIN_CODE_TTL)
+    await context.bot_data.services.store.add_join_code(me.setting_id, code, role, JOIN_CODE_TTL)
     text = escape(t.gettext("A one-off code for a colleague ({role}), valid for 7 days:")).replace(
         "{role}", role
     )
@@ -147,7 +153,7 @@ async def families_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     me, t = found
-    s = svc(context)
+    s = context.bot_data.services
     _ = t.gettext
     families = await s.store.families_of_setting(me.setting_id)
     if not families:
@@ -178,7 +184,7 @@ async def invite_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     me, t = found
-    s = svc(context)
+    s = context.bot_data.services
     setting = await s.store.get_setting(me.setting_id)
     if setting is None:
         return
@@ -204,7 +210,7 @@ async def focus_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     me, t = found
-    s = svc(context)
+    s = context.bot_data.services
     _ = t.gettext
     args = [a.lower() for a in (context.args or [])]
     if args[:1] == ["off"]:
@@ -246,34 +252,6 @@ async def digest_command(update: Update, context: Ctx) -> None:
     if found is None:
         return
     me, _t = found
-    await send_digest_to(context.bot, svc(context), me.setting_id, [me], on_demand=True)
-
-
-async def alert_safeguarding_leads(context: Ctx, family: Family, text: str) -> None:
-    s = svc(context)
-    staff = await s.store.setting_staff(family.setting_id, "safeguarding")
-    if not staff:
-        staff = await s.store.setting_staff(family.setting_id, "lead")
-    if not staff:
-        log.error("safeguarding alert for setting %s has nobody to go to", family.setting_id)
-        return
-    children = await s.store.children_of(family.id)
-    setting = await s.store.get_setting(family.setting_id)
-    when = s.clock.now().astimezone(ZoneInfo(setting.timezone if setting else s.config.timezone))
-    for person in staff:
-        t = s.catalogs.for_locale(person.locale)
-        names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or "–"
-        body = "\n".join(
-            [
-                "⚠️ <b>" + escape(t.gettext("Safeguarding alert")) + "</b>",
-                escape(t.gettext("Family")) + f" #{family.id} · {names} · {family.locale}",
-                escape(t.gettext("Time"))
-                + f": {escape(t.date(when.date(), 'medium'))} {escape(t.time(when))}",
-                escape(t.gettext("Message")) + f":\n<blockquote>{escape(text[:3000])}</blockquote>",
-                escape(t.gettext("Please follow your setting's safeguarding procedure.")),
-            ]
-        )
-        try:
-            await context.bot.send_message(person.chat_id, body, parse_mode=ParseMode.HTML)
-        except Exception:
-            log.exception("could not alert practitioner %s", person.id)
+    s = context.bot_data.services
+    await queue_digest(s, me.setting_id, [me])
+    s.wake_dispatch()

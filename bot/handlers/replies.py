@@ -10,43 +10,26 @@ from html import escape
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from bot.buttons import ButtonSigner
+from bot.alerts import raise_alert
 from bot.handlers.account import is_stop_word, stop_command
-from bot.handlers.common import Ctx, family_and_t, send, signed_rows, svc, tidy_buttons, user_id
-from bot.handlers.practitioner import alert_safeguarding_leads
+from bot.handlers.common import family_and_t, send, tidy_buttons, user_id
 from bot.handlers.steps import ask_step, name_text
 from bot.i18n import Translator
+from bot.keyboards import TAP_LABELS
 from bot.messages import N_
-from bot.services import Services
+from bot.services import Ctx
 from bot.store import Delivery, Family
 
 log = logging.getLogger(__name__)
 
 REPLY_WINDOW = timedelta(days=7)
 BUTTON_LIFETIME = timedelta(days=21)
-TAP_LABELS = {
-    "done": N_("We did it 🎉"),
-    "not_this_week": N_("Not this week"),
-    "too_hard": N_("Too hard"),
-    "too_easy": N_("Too easy"),
-}
 TAP_THANKS = {
     "done": N_("Wonderful! Thank you for playing together."),
     "not_this_week": N_("That's fine. Busy weeks happen. There will be a new idea next week."),
     "too_hard": N_("Thank you for telling us. We'll choose something a little easier."),
     "too_easy": N_("Thank you for telling us. We'll choose something a little more challenging."),
 }
-
-
-def reply_buttons(
-    t: Translator, sign: ButtonSigner, uid: int, delivery_id: int
-) -> list[list[tuple[str, str]]]:
-    """The buttons under every activity message (the signature binds them to this parent)."""
-
-    def button(tap: str) -> tuple[str, str]:
-        return t.gettext(TAP_LABELS[tap]), sign.sign(uid, "R", delivery_id, tap)
-
-    return [[button("done")], [button("not_this_week")], [button("too_hard"), button("too_easy")]]
 
 
 async def expired(update: Update, context: Ctx, t: Translator) -> None:
@@ -56,7 +39,7 @@ async def expired(update: Update, context: Ctx, t: Translator) -> None:
 
 
 async def on_tap(update: Update, context: Ctx, family: Family, parts: list[str]) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     tap = parts[2] if len(parts) > 2 else ""
     delivery = await s.store.get_delivery(int(parts[1])) if parts[1].isdigit() else None
@@ -84,7 +67,7 @@ async def on_tap(update: Update, context: Ctx, family: Family, parts: list[str])
 
 async def _answering(family: Family, message: Message, context: Ctx) -> Delivery | None:
     """The activity a reply belongs to: the message it answers, else the latest in 7 days."""
-    s = svc(context)
+    s = context.bot_data.services
     if message.reply_to_message is not None:
         found = await s.store.delivery_by_message(family.id, message.reply_to_message.message_id)
         if found is not None:
@@ -96,13 +79,11 @@ async def _safeguarding(
     update: Update, context: Ctx, family: Family, t: Translator, text: str
 ) -> bool:
     """Check words against the safeguarding lists; on a match alert the leads and stop here."""
-    s = svc(context)
+    s = context.bot_data.services
     matched = s.safeguarding.match(text)
     if matched is None:
         return False
-    await s.store.add_safeguarding_alert(family.id, family.setting_id, text, matched)
-    log.warning("safeguarding alert raised for family %s", family.id)
-    await alert_safeguarding_leads(context, family, text)
+    await raise_alert(s, family.id, family.setting_id, text, matched)
     await send(
         update,
         context,
@@ -134,7 +115,7 @@ async def on_text(update: Update, context: Ctx) -> None:
     message = update.message
     if message is None or message.text is None:
         return
-    s = svc(context)
+    s = context.bot_data.services
     family, t = await family_and_t(update, context)
     if family is None:
         if await s.store.practitioners_of(user_id(update)):
@@ -170,7 +151,7 @@ async def on_media(update: Update, context: Ctx) -> None:
     message = update.message
     if message is None:
         return
-    s = svc(context)
+    s = context.bot_data.services
     family, t = await family_and_t(update, context)
     if family is None or family.status == "onboarding":
         await not_enrolled_yet(update, context, family, t)
@@ -241,7 +222,7 @@ async def on_group(update: Update, context: Ctx) -> None:
 
 
 async def on_checkin(update: Update, context: Ctx, family: Family, answer: str) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     _ = t.gettext
     labels = {"yes": _("Yes, keep them coming"), "less": _("Less often"), "stop": _("Stop")}
@@ -265,18 +246,6 @@ async def on_checkin(update: Update, context: Ctx, family: Family, answer: str) 
         )
     else:
         await send(update, context, escape(_("Lovely! We'll keep the ideas coming.")))
-
-
-def checkin_rows(t: Translator, s: Services, uid: int) -> list[list[tuple[str, str]]]:
-    _ = t.gettext
-    return signed_rows(
-        s,
-        uid,
-        [
-            [(_("Yes, keep them coming"), ("Q", "yes"))],
-            [(_("Less often"), ("Q", "less")), (_("Stop"), ("Q", "stop"))],
-        ],
-    )
 
 
 async def on_unknown_command(update: Update, context: Ctx) -> None:

@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.handlers import account, onboarding, replies, steps
-from bot.handlers.common import Ctx, family_and_t, send, svc, user_id
+from bot.handlers.common import family_and_t, send, user_id
+from bot.services import Ctx
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ async def on_callback(update: Update, context: Ctx) -> None:
     query = update.callback_query
     if query is None:
         return
-    s = svc(context)
+    s = context.bot_data.services
     family, t = await family_and_t(update, context)
     parts = s.signer.verify(user_id(update), query.data)
     if not parts:

@@ -12,12 +12,14 @@ from html import escape
 
 from telegram import Update
 
-from bot.handlers.common import ButtonSpec, Ctx, send, signed_rows, svc, tidy_buttons, user_id
+from bot.handlers.common import send, tidy_buttons, user_id
 from bot.handlers.summary import summary_text
 from bot.i18n import Translator
+from bot.keyboards import ButtonSpec, signed_rows
 from bot.messages import N_
+from bot.services import Ctx
 from bot.store import Family
-from scheduler.timing import SLOTS
+from bot.timing import SLOTS
 
 MAX_NAME = 40
 MAX_AGE_MONTHS = 72
@@ -49,7 +51,7 @@ def _step_child(step: str) -> int | None:
 
 
 async def ask_step(update: Update, context: Ctx, family: Family, t: Translator) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     _ = t.gettext
     uid = user_id(update)
     step = family.step.split("#", 1)[0]
@@ -103,7 +105,7 @@ async def ask_step(update: Update, context: Ctx, family: Family, t: Translator) 
         ]
     else:
         return
-    await send(update, context, text, signed_rows(s, uid, rows))
+    await send(update, context, text, signed_rows(s.signer, uid, rows))
 
 
 def _child(family: Family, t: Translator) -> str:
@@ -113,7 +115,7 @@ def _child(family: Family, t: Translator) -> str:
 async def _go(
     update: Update, context: Ctx, family: Family, t: Translator, **changes: object
 ) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     await s.store.update_family(family.id, **changes)
     fresh = await s.store.get_family(family.id)
     assert fresh is not None
@@ -132,7 +134,9 @@ async def name_text(update: Update, context: Ctx, family: Family, t: Translator,
                     "first name (up to 40 letters), or tap Skip."
                 )
             ),
-            signed_rows(svc(context), user_id(update), [[(t.gettext("Skip"), ("N",))]]),
+            signed_rows(
+                context.bot_data.services.signer, user_id(update), [[(t.gettext("Skip"), ("N",))]]
+            ),
         )
         return
     step = family.step.replace("child_name", "child_year")
@@ -141,7 +145,7 @@ async def name_text(update: Update, context: Ctx, family: Family, t: Translator,
 
 async def on_step_button(update: Update, context: Ctx, family: Family, parts: list[str]) -> None:
     """A press on one of the journey's buttons (also used from /settings once enrolled)."""
-    s = svc(context)
+    s = context.bot_data.services
     t = s.catalogs.for_locale(family.locale)
     _ = t.gettext
     kind = parts[0]
@@ -217,7 +221,7 @@ async def on_step_button(update: Update, context: Ctx, family: Family, parts: li
 async def _child_month(
     update: Update, context: Ctx, family: Family, t: Translator, month: int
 ) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     _ = t.gettext
     now = s.clock.now()
     year = family.draft_year or now.year
@@ -251,7 +255,7 @@ async def _child_month(
 
 
 async def send_summary(update: Update, context: Ctx, family_id: int) -> None:
-    s = svc(context)
+    s = context.bot_data.services
     family = await s.store.get_family(family_id)
     assert family is not None
     await send(update, context, await summary_text(s, family))

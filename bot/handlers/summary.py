@@ -8,7 +8,7 @@ from bot.i18n import Translator
 from bot.messages import child_label
 from bot.services import Services
 from bot.store import Family
-from scheduler.timing import SLOTS, first_delivery, local_date
+from bot.timing import SLOTS, first_delivery, local_date
 
 
 def commands_help(t: Translator) -> str:

@@ -14,11 +14,12 @@ from bot.store.models import (
     Delivery,
     Event,
     Family,
-    OutgoingDelivery,
+    Outgoing,
     PlanCandidate,
     Practitioner,
     Setting,
 )
+from bot.store.outbox import NewStaffMessage, OutboxQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingQueries, hash_code
 
@@ -36,7 +37,9 @@ TABLES = (
 )
 
 
-class Store(SettingQueries, FamilyQueries, DeliveryQueries, EventQueries, ReportQueries):
+class Store(
+    SettingQueries, FamilyQueries, DeliveryQueries, OutboxQueries, EventQueries, ReportQueries
+):
     """The database behind one playtalk process."""
 
 
@@ -52,7 +55,8 @@ __all__ = [
     "Event",
     "Family",
     "NewDelivery",
-    "OutgoingDelivery",
+    "NewStaffMessage",
+    "Outgoing",
     "PlanCandidate",
     "Practitioner",
     "Setting",

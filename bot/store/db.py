@@ -241,6 +241,20 @@ async def _migrate(db: aiosqlite.Connection) -> None:
             f"the database is at schema version {current}, newer than this playtalk "
             f"understands ({len(steps)}); upgrade playtalk or restore a backup"
         )
-    for number, sql in steps[current:]:
-        log.info("applying migration %03d", number)
-        await db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+    if current == len(steps):
+        return
+    # A migration may rebuild a table (SQLite cannot change a CHECK in place); with
+    # foreign keys on, dropping the old table would cascade into the rows that point
+    # at it. They are switched off around the migrations and checked afterwards.
+    await db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for number, sql in steps[current:]:
+            log.info("applying migration %03d", number)
+            await db.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        broken = await db.execute_fetchall("PRAGMA foreign_key_check")
+        if list(broken):
+            raise StoreError("a migration left rows pointing at nothing; restore the backup")
+    finally:
+        await db.execute("PRAGMA foreign_keys=ON")

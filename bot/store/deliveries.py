@@ -1,19 +1,16 @@
-"""The outbox: planned deliveries, their claiming and their outcomes."""
+"""The weekly plan in the outbox: one row per child, ISO week and touch, and lookups."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.store.db import GroupCommit, StoreBase
+from bot.store.db import StoreBase
 from bot.store.families import child_from_row
-from bot.store.models import Delivery, OutgoingDelivery, PlanCandidate
+from bot.store.models import Delivery, PlanCandidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +22,6 @@ class NewDelivery:
     touch: int
     kind: str
     due_at: datetime
-
-
-_MARK_SENT = (
-    "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?,"
-    " last_error = NULL WHERE id = ?"
-)
-
-
-async def _mark_sent(db: aiosqlite.Connection, rows: list[tuple[int, str, int]]) -> list[None]:
-    await db.executemany(_MARK_SENT, rows)
-    return [None] * len(rows)
 
 
 def delivery_from_row(row: Any) -> Delivery:
@@ -131,78 +117,6 @@ class DeliveryQueries(StoreBase):
             )
             return db.total_changes - before
 
-    # -- dispatch -----------------------------------------------------------
-    async def recover_in_flight(self) -> int:
-        """After a crash the outcome of a 'sending' row is unknown: send it again."""
-        async with self.write() as db:
-            cursor = await db.execute(
-                "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL"
-                " WHERE state = 'sending'"
-            )
-            return cursor.rowcount
-
-    async def claim_due(self, now: datetime, limit: int) -> list[OutgoingDelivery]:
-        """Move due rows to 'sending' and return them with what sending needs."""
-        stamp = to_db(now)
-        async with self.write() as db:
-            async with db.execute(
-                "SELECT d.*, f.chat_id, f.locale, f.share_photos, c.first_name, s.timezone"
-                " FROM deliveries d JOIN families f ON f.id = d.family_id"
-                " JOIN children c ON c.id = d.child_id JOIN settings s ON s.id = f.setting_id"
-                " WHERE d.state = 'pending' AND d.due_at <= ?"
-                " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
-                " ORDER BY d.due_at, d.id LIMIT ?",
-                (stamp, stamp, limit),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
-            if rows:
-                await db.executemany(
-                    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-                    [(r["id"],) for r in rows],
-                )
-        return [
-            OutgoingDelivery(
-                delivery=delivery_from_row(r),
-                chat_id=r["chat_id"],
-                locale=r["locale"],
-                child_name=r["first_name"],
-                timezone=r["timezone"],
-                share_photos=bool(r["share_photos"]),
-            )
-            for r in rows
-        ]
-
-    async def mark_sent(self, delivery_id: int, message_id: int) -> None:
-        """Sends finishing together share one commit (the fan-out finishes hundreds a
-        second); each call still returns only once its own row is committed."""
-        await self._sent_writes.submit((message_id, to_db(self.clock.now()), delivery_id))
-
-    @cached_property
-    def _sent_writes(self) -> GroupCommit[tuple[int, str, int], None]:
-        return GroupCommit(self, _mark_sent)
-
-    async def mark_retry(self, delivery_id: int, error: str, next_attempt: datetime) -> None:
-        await self.write_one(
-            "UPDATE deliveries SET state = 'pending', last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?",
-            (error, to_db(next_attempt), delivery_id),
-        )
-
-    async def mark_final(self, delivery_id: int, state: str, reason: str) -> None:
-        assert state in ("failed", "skipped", "cancelled")
-        await self.write_one(
-            "UPDATE deliveries SET state = ?, last_error = ? WHERE id = ?",
-            (state, reason, delivery_id),
-        )
-
-    async def give_back(self, delivery_id: int) -> None:
-        """Return a claimed row untouched (e.g. shutting down before it was sent)."""
-        await self.write_one(
-            "UPDATE deliveries SET state = 'pending', attempts = MAX(attempts - 1, 0)"
-            " WHERE id = ? AND state = 'sending'",
-            (delivery_id,),
-        )
-
     # -- lookups ------------------------------------------------------------
     async def get_delivery(self, delivery_id: int) -> Delivery | None:
         row = await self.fetchone("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
@@ -210,7 +124,8 @@ class DeliveryQueries(StoreBase):
 
     async def delivery_by_message(self, family_id: int, message_id: int) -> Delivery | None:
         row = await self.fetchone(
-            "SELECT * FROM deliveries WHERE family_id = ? AND message_id = ?",
+            "SELECT * FROM deliveries WHERE family_id = ? AND message_id = ?"
+            " AND practitioner_id IS NULL",
             (family_id, message_id),
         )
         return delivery_from_row(row) if row else None
@@ -218,14 +133,16 @@ class DeliveryQueries(StoreBase):
     async def latest_sent_activity(self, family_id: int, since: datetime) -> Delivery | None:
         row = await self.fetchone(
             "SELECT * FROM deliveries WHERE family_id = ? AND state = 'sent'"
-            " AND kind != 'checkin' AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT 1",
+            " AND kind IN ('activity', 'why', 'grow', 'single') AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT 1",
             (family_id, to_db(since)),
         )
         return delivery_from_row(row) if row else None
 
     async def deliveries_of_family(self, family_id: int) -> list[Delivery]:
         rows = await self.fetchall(
-            "SELECT * FROM deliveries WHERE family_id = ? ORDER BY due_at, id", (family_id,)
+            "SELECT * FROM deliveries WHERE family_id = ? AND practitioner_id IS NULL"
+            " ORDER BY due_at, id",
+            (family_id,),
         )
         return [delivery_from_row(r) for r in rows]
 
@@ -234,16 +151,10 @@ class DeliveryQueries(StoreBase):
         return {r[0]: int(r[1]) for r in rows}
 
     async def all_deliveries(self) -> list[Delivery]:
-        rows = await self.fetchall("SELECT * FROM deliveries ORDER BY id")
-        return [delivery_from_row(r) for r in rows]
-
-    async def next_due(self, family_id: int) -> Delivery | None:
-        row = await self.fetchone(
-            "SELECT * FROM deliveries WHERE family_id = ? AND state = 'pending'"
-            " ORDER BY due_at LIMIT 1",
-            (family_id,),
+        rows = await self.fetchall(
+            "SELECT * FROM deliveries WHERE practitioner_id IS NULL ORDER BY id"
         )
-        return delivery_from_row(row) if row else None
+        return [delivery_from_row(r) for r in rows]
 
     async def add_checkin(
         self, family_id: int, child_id: int, iso_week: str, due: datetime
@@ -253,12 +164,4 @@ class DeliveryQueries(StoreBase):
             " (child_id, family_id, iso_week, activity_id, touch, kind, due_at)"
             " VALUES (?, ?, ?, 'checkin', 9, 'checkin', ?)",
             (child_id, family_id, iso_week, to_db(due)),
-        )
-
-    async def postpone(self, delivery_id: int, until: datetime, note: str) -> None:
-        """Telegram asked us to wait (429): not the delivery's fault, so no attempt is used."""
-        await self.write_one(
-            "UPDATE deliveries SET state = 'pending', attempts = MAX(attempts - 1, 0),"
-            " next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (to_db(until), note, delivery_id),
         )

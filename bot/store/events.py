@@ -166,6 +166,35 @@ class EventQueries(StoreBase):
             )
             return int(cursor.lastrowid or 0)
 
+    async def alert_delivered(self, alert_id: int) -> None:
+        await self.write_one(
+            "UPDATE safeguarding_alerts SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+            (to_db(self.clock.now()), alert_id),
+        )
+
+    async def undelivered_alerts(self, setting_id: int) -> list[int]:
+        """Alerts no person has received yet (nobody reachable when they were raised)."""
+        rows = await self.fetchall(
+            "SELECT a.id FROM safeguarding_alerts a WHERE a.setting_id = ?"
+            " AND a.delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM deliveries d"
+            "  WHERE d.kind = 'alert' AND d.group_key LIKE 'alert:' || a.id || ':%'"
+            "  AND d.state IN ('pending', 'sending'))"
+            " ORDER BY a.id",
+            (setting_id,),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def alert_record(self, alert_id: int) -> tuple[int, int, str, str, datetime] | None:
+        """(family id, setting id, text, matched phrase, raised at) of one alert."""
+        row = await self.fetchone(
+            "SELECT family_id, setting_id, text, matched, created_at FROM safeguarding_alerts"
+            " WHERE id = ?",
+            (alert_id,),
+        )
+        if row is None:
+            return None
+        return (row[0], row[1], row[2], row[3], from_db(row[4]))
+
     async def count_alerts(self, setting_id: int) -> int:
         row = await self.fetchone(
             "SELECT COUNT(*) FROM safeguarding_alerts WHERE setting_id = ?", (setting_id,)
@@ -179,13 +208,27 @@ class EventQueries(StoreBase):
         )
         return row is not None
 
-    async def record_digest(self, setting_id: int, week: str, recipients: int) -> None:
-        async with self.write() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO digests_sent (setting_id, week, sent_at, recipients)"
-                " VALUES (?, ?, ?, ?)",
-                (setting_id, week, to_db(self.clock.now()), recipients),
-            )
+    async def record_digest(self, setting_id: int, week: str) -> bool:
+        """The week's digest is queued (once); ``recipients`` grows as people receive it."""
+        changed = await self.write_one(
+            "INSERT OR IGNORE INTO digests_sent (setting_id, week, sent_at, recipients)"
+            " VALUES (?, ?, ?, 0)",
+            (setting_id, week, to_db(self.clock.now())),
+        )
+        return changed > 0
+
+    async def digest_received(self, setting_id: int, week: str) -> None:
+        await self.write_one(
+            "UPDATE digests_sent SET recipients = recipients + 1 WHERE setting_id = ? AND week = ?",
+            (setting_id, week),
+        )
+
+    async def digest_recipients(self, setting_id: int, week: str) -> int | None:
+        row = await self.fetchone(
+            "SELECT recipients FROM digests_sent WHERE setting_id = ? AND week = ?",
+            (setting_id, week),
+        )
+        return int(row[0]) if row else None
 
     # -- retention ----------------------------------------------------------
     async def purge_replies(

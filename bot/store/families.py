@@ -118,7 +118,8 @@ class FamilyQueries(StoreBase):
             if status in ("paused", "stopped", "blocked"):
                 await db.execute(
                     "UPDATE deliveries SET state = 'cancelled', last_error = ?"
-                    " WHERE family_id = ? AND state IN ('pending', 'sending')",
+                    " WHERE family_id = ? AND practitioner_id IS NULL"
+                    " AND state IN ('pending', 'sending')",
                     (f"family {status}" + (f": {reason}" if reason else ""), family_id),
                 )
 
@@ -180,7 +181,7 @@ class FamilyQueries(StoreBase):
         queries = {
             "family": "SELECT * FROM families WHERE id = ?",
             "children": "SELECT * FROM children WHERE family_id = ?",
-            "deliveries": "SELECT * FROM deliveries WHERE family_id = ?",
+            "deliveries": "SELECT * FROM deliveries WHERE family_id = ? AND practitioner_id IS NULL",
             "replies": "SELECT * FROM events WHERE family_id = ?",
             "safeguarding_alerts": "SELECT * FROM safeguarding_alerts WHERE family_id = ?",
         }

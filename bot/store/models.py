@@ -5,12 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-ROLES = ("practitioner", "lead", "safeguarding")
-FAMILY_STATUSES = ("onboarding", "active", "paused", "stopped", "blocked")
-DELIVERY_STATES = ("pending", "sending", "sent", "failed", "skipped", "cancelled")
-TERMINAL_STATES = ("sent", "failed", "skipped", "cancelled")
-TAPS = ("done", "not_this_week", "too_hard", "too_easy")
-
 
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -33,6 +27,8 @@ class Practitioner:
     chat_id: int
     role: str
     locale: str
+    blocked_at: datetime | None = None
+    blocked_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +84,35 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
-class OutgoingDelivery:
-    """A claimed delivery with what the dispatcher needs to send it, read in one query."""
+class Outgoing:
+    """A claimed outbox row with what sending it needs, read in one query.
 
-    delivery: Delivery
+    Family rows (activities, check-ins) carry their ``delivery``; staff rows (alerts,
+    digest parts) carry a JSON ``payload`` and the ``practitioner_id`` they go to.
+    ``attempts`` counts the tries before this one.
+    """
+
+    id: int
+    kind: str
     chat_id: int
     locale: str
-    child_name: str | None
     timezone: str
+    due_at: datetime
+    attempts: int
+    last_error: str | None
+    priority: int
+    group_key: str | None
+    seq: int
+    payload: str | None
+    family_id: int | None
+    practitioner_id: int | None
+    delivery: Delivery | None
+    child_name: str | None
     share_photos: bool
+
+    @property
+    def to_staff(self) -> bool:
+        return self.practitioner_id is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,8 @@ def _practitioner(row: Any) -> Practitioner:
         chat_id=row["chat_id"],
         role=row["role"],
         locale=row["locale"],
+        blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
+        blocked_reason=row["blocked_reason"],
     )
 
 

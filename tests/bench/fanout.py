@@ -45,7 +45,7 @@ from bot.messages import render_activity  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
 from bot.services import NOTICE_VERSION  # noqa: E402
 from bot.store import NewDelivery, Store, open_store  # noqa: E402
-from scheduler.timing import iso_week  # noqa: E402
+from bot.timing import iso_week  # noqa: E402
 
 assert benchlib.ROOT
 CAP = 30

@@ -54,7 +54,7 @@ from bot.content import load_library  # noqa: E402
 from bot.sandbox import Sandbox, SandboxUser, SentMessage  # noqa: E402
 from bot.services import NOTICE_VERSION  # noqa: E402
 from bot.store import NewDelivery, Store, open_store  # noqa: E402
-from scheduler.timing import iso_week  # noqa: E402
+from bot.timing import iso_week  # noqa: E402
 
 GOAL_RATE = 1000.0
 GOAL_P99_MS = 50.0

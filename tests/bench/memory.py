@@ -99,7 +99,7 @@ async def measure(db: Path) -> dict[str, Any]:
     from bot.app import Options, build_application, running
     from bot.clock import Clock
     from bot.sandbox import Sandbox
-    from scheduler.plan import plan_weeks
+    from bot.planning import plan_weeks
     from tests.conftest import make_config
 
     clock = Clock(PLAN_AT)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
 from scheduler.nudge import nudge_quiet_families
-from scheduler.plan import plan_weeks
+from bot.planning import plan_weeks
 from tests.conftest import BotEnv
 from tests.factories import active_family
 

@@ -25,7 +25,7 @@ from bot.codes import new_parent_code
 from bot.content import load_library
 from bot.sandbox import Sandbox
 from bot.store import NewDelivery, open_store
-from scheduler.timing import iso_week
+from bot.timing import iso_week
 from tests.factories import active_family
 
 FIRST_CHAT = 810_000_000

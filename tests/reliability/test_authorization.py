@@ -14,7 +14,7 @@ from bot.codes import JOIN_CODE_TTL, new_join_code
 from bot.sandbox import Sandbox, SandboxUser, SentMessage
 from bot.store import TABLES, Setting, hash_code
 from scheduler.dispatch import dispatch_due
-from scheduler.plan import plan_weeks
+from bot.planning import plan_weeks
 from tests.factories import active_family
 from tests.reliability.support import Bot, start_app
 

@@ -20,9 +20,9 @@ from bot.app import Options
 from bot.clock import Clock
 from bot.sandbox import Faults, Sandbox
 from bot.store import Delivery
-from bot.store.models import TERMINAL_STATES
+from bot.vocab import TERMINAL_STATES
 from scheduler.dispatch import MAX_ATTEMPTS, DispatchReport, dispatch_due
-from scheduler.plan import plan_weeks
+from bot.planning import plan_weeks
 from tests.factories import active_family
 from tests.reliability.support import Bot, ChatFaults, start_app, watch_chats
 

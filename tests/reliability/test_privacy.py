@@ -14,7 +14,7 @@ from bot.config import load_config
 from bot.sandbox import Sandbox, SandboxUser
 from bot.store import TABLES
 from scheduler.dispatch import dispatch_due
-from scheduler.plan import plan_weeks
+from bot.planning import plan_weeks
 from scheduler.retention import purge
 from tests.conftest import BotEnv
 from tests.journey import enrol

@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.i18n import LOCALES
 from bot.sandbox import Sandbox
 from scheduler.dispatch import dispatch_due
-from scheduler.plan import plan_weeks
+from bot.planning import plan_weeks
 from tests.conftest import BotEnv, start_bot
 from tests.factories import active_family
 

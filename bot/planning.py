@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from bot.content import AREAS, Activity, Library, in_season
 from bot.store import NewDelivery, PlanCandidate, Store
-from scheduler.timing import TOUCH_OFFSETS, activity_day, iso_week, local_date, local_due
+from bot.timing import TOUCH_OFFSETS, activity_day, iso_week, local_date, local_due
 
 log = logging.getLogger(__name__)
 

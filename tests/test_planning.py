@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from bot.clock import Clock
 from bot.content import Activity, Library, load_library
 from bot.store import Store
-from scheduler.plan import choose_activity, plan_weeks
-from scheduler.timing import first_delivery, in_quiet_hours, local_due
+from bot.planning import choose_activity, plan_weeks
+from bot.timing import first_delivery, in_quiet_hours, local_due
 from tests.factories import active_family
 
 LIBRARY = load_library()

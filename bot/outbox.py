@@ -1,0 +1,140 @@
+"""What an outbox row becomes on Telegram: composition for families, payloads for staff.
+
+The dispatcher (scheduler/dispatch.py) claims rows and handles every outcome; this
+module only turns one row into one Bot API call. Staff rows carry a JSON payload
+written when they were queued (bot/alerts.py, bot/digest/delivery.py), so a retry
+sends exactly what was meant the first time.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto
+from telegram.constants import ParseMode
+
+from bot.keyboards import checkin_rows, keyboard, reply_buttons
+from bot.messages import render_activity
+from bot.services import Services
+from bot.store import Outgoing
+from bot.vocab import Kind
+
+ALBUM_MAX = 10  # sendMediaGroup takes 2-10 items
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One Bot API call to a practitioner, with the bookkeeping that follows it."""
+
+    send: str  # text | photo | album | voice | upload_photo | document
+    text: str = ""  # HTML text or caption
+    file_id: str = ""
+    items: tuple[tuple[str, str], ...] = ()  # album: (file id, HTML caption)
+    data: bytes = b""  # an upload (chart, HTML file, CSV)
+    filename: str = ""
+    # digest: the last part of one person's digest, and which week it is (None: /digest)
+    last: bool = False
+    setting_id: int | None = None
+    week: str | None = None
+    alert_id: int | None = None
+
+    def dump(self) -> str:
+        out: dict[str, Any] = {"send": self.send}
+        for name in ("text", "file_id", "filename", "last", "setting_id", "week", "alert_id"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        if self.items:
+            out["items"] = [list(item) for item in self.items]
+        if self.data:
+            out["data"] = base64.b64encode(self.data).decode("ascii")
+        return json.dumps(out, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, raw: str) -> Payload:
+        d = json.loads(raw)
+        return cls(
+            send=d["send"],
+            text=d.get("text", ""),
+            file_id=d.get("file_id", ""),
+            items=tuple((str(a), str(b)) for a, b in d.get("items", ())),
+            data=base64.b64decode(d["data"]) if "data" in d else b"",
+            filename=d.get("filename", ""),
+            last=bool(d.get("last", False)),
+            setting_id=d.get("setting_id"),
+            week=d.get("week"),
+            alert_id=d.get("alert_id"),
+        )
+
+
+def photo_parts(items: list[tuple[str, str]]) -> list[Payload]:
+    """Photos as Telegram takes them: one alone by sendPhoto, 2-10 as an album, more
+    in albums of at most ten split so that no album is left with a single photo."""
+    if not items:
+        return []
+    if len(items) == 1:
+        file_id, caption = items[0]
+        return [Payload("photo", text=caption, file_id=file_id)]
+    albums = -(-len(items) // ALBUM_MAX)
+    size = -(-len(items) // albums)  # even split: 11 -> 6 + 5, never 10 + 1
+    return [Payload("album", items=tuple(items[i : i + size])) for i in range(0, len(items), size)]
+
+
+def compose_family(s: Services, item: Outgoing) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of an activity touch or a check-in, in the family's language."""
+    t = s.catalogs.for_locale(item.locale)
+    d = item.delivery
+    assert d is not None, "family rows carry their delivery"
+    if d.kind == Kind.CHECKIN:
+        text = t.gettext(
+            "Hello! We haven't heard from you for a few weeks, and that's fine. "
+            "Are the play ideas still useful?"
+        )
+        return escape(text), keyboard(checkin_rows(t, s.signer, item.chat_id))
+    activity = s.library.get(d.activity_id)
+    if activity is None:
+        raise LookupError(f"activity {d.activity_id} is no longer in the library")
+    text = render_activity(t, activity, item.child_name, d.kind)
+    markup = None
+    if d.kind in (Kind.ACTIVITY, Kind.SINGLE):
+        markup = keyboard(reply_buttons(t, s.signer, item.chat_id, d.id))
+    return text, markup
+
+
+async def send_family(bot: Bot, s: Services, item: Outgoing) -> int:
+    text, markup = compose_family(s, item)
+    message = await bot.send_message(
+        chat_id=item.chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+    return message.message_id
+
+
+async def send_payload(bot: Bot, chat_id: int, p: Payload) -> int:
+    """One call for one staff part; returns the (first) message id."""
+    html = ParseMode.HTML
+    if p.send == "text":
+        m = await bot.send_message(chat_id, p.text, parse_mode=html, disable_web_page_preview=True)
+    elif p.send == "photo":
+        m = await bot.send_photo(chat_id, p.file_id, caption=p.text or None, parse_mode=html)
+    elif p.send == "album":
+        media = [InputMediaPhoto(f, caption=c or None, parse_mode=html) for f, c in p.items]
+        return (await bot.send_media_group(chat_id, media))[0].message_id
+    elif p.send == "voice":
+        m = await bot.send_voice(chat_id, p.file_id, caption=p.text or None)
+    elif p.send == "upload_photo":
+        m = await bot.send_photo(chat_id, InputFile(io.BytesIO(p.data), filename=p.filename))
+    elif p.send == "document":
+        m = await bot.send_document(
+            chat_id,
+            InputFile(io.BytesIO(p.data), filename=p.filename),
+            caption=p.text or None,
+            parse_mode=html,
+        )
+    else:
+        raise LookupError(f"unknown payload {p.send!r}")
+    return m.message_id

@@ -1,0 +1,73 @@
+"""The words the database, the handlers, the dispatcher and the digest share.
+
+One StrEnum each, so a misspelt state is a NameError instead of a silent miss;
+the values are what the schema's CHECK constraints hold.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PRACTITIONER = "practitioner"
+    LEAD = "lead"
+    SAFEGUARDING = "safeguarding"
+
+
+class FamilyStatus(StrEnum):
+    ONBOARDING = "onboarding"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    BLOCKED = "blocked"
+
+
+class State(StrEnum):
+    """A row of the outbox."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_STATES: tuple[State, ...] = (State.SENT, State.FAILED, State.SKIPPED, State.CANCELLED)
+
+
+class Kind(StrEnum):
+    """What an outbox row sends. The first five go to a family, the rest to staff."""
+
+    ACTIVITY = "activity"
+    WHY = "why"
+    GROW = "grow"
+    SINGLE = "single"
+    CHECKIN = "checkin"
+    ALERT = "alert"
+    DIGEST = "digest"
+
+
+FAMILY_KINDS: tuple[Kind, ...] = (Kind.ACTIVITY, Kind.WHY, Kind.GROW, Kind.SINGLE, Kind.CHECKIN)
+STAFF_KINDS: tuple[Kind, ...] = (Kind.ALERT, Kind.DIGEST)
+
+
+class Tap(StrEnum):
+    DONE = "done"
+    NOT_THIS_WEEK = "not_this_week"
+    TOO_HARD = "too_hard"
+    TOO_EASY = "too_easy"
+
+
+class EventKind(StrEnum):
+    TAP = "tap"
+    TEXT = "text"
+    PHOTO = "photo"
+    VOICE = "voice"
+
+
+class Area(StrEnum):
+    PSED = "psed"
+    CLL = "cll"
+    MATHS = "maths"
