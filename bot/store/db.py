@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -19,6 +21,12 @@ from bot.clock import Clock
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+# Another process (an operator's sqlite3 shell, a backup, a VACUUM) may hold the write
+# lock or an old read snapshot for longer than the busy timeout: writes and the
+# post-erase checkpoint keep trying this long before giving up.
+LOCKED_PATIENCE_SECONDS = 60.0
+_T = TypeVar("_T")
 
 
 class StoreError(Exception):
@@ -43,6 +51,41 @@ def latest_version() -> int:
     return len(migrations())
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(exc) or "database is busy" in str(exc)
+
+
+def create_private(path: Path) -> bool:
+    """Make ``path`` an empty file only its owner can read (SQLite takes an empty file
+    as an empty database, and gives its -wal and -shm the database's mode). Families'
+    names and words must not be readable by every account on the machine."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _wal_empty(path: str) -> bool:
+    wal = Path(f"{path}-wal")
+    return not wal.exists() or wal.stat().st_size == 0
+
+
+def _keep_private(path: Path, created: bool) -> None:
+    """The -wal and -shm no more readable than the database; warn about an old, open one."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077 == 0:
+        for suffix in ("-wal", "-shm"):
+            companion = Path(f"{path}{suffix}")
+            if companion.exists():
+                companion.chmod(0o600)
+    elif not created:
+        log.warning("%s can be read by other users (mode %o); chmod 600 it", path, mode)
+
+
 class StoreBase:
     """Owns the aiosqlite connection.
 
@@ -56,22 +99,55 @@ class StoreBase:
         self._lock = asyncio.Lock()
         self.clock = clock
         self.path = path
+        self.locked_patience = LOCKED_PATIENCE_SECONDS
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS
 
     @classmethod
-    async def open(cls, path: str | Path, clock: Clock | None = None) -> Any:
+    async def open(
+        cls, path: str | Path, clock: Clock | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> Any:
+        on_disk = str(path) not in ("", ":memory:") and not str(path).startswith("file:")
+        created = on_disk and create_private(Path(path))
         db = await aiosqlite.connect(str(path), isolation_level=None)
         db.row_factory = aiosqlite.Row
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA busy_timeout=5000")
+            await db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA secure_delete=ON")
             await _migrate(db)
+            if on_disk:
+                _keep_private(Path(path), created)
         except BaseException:
             await db.close()
             raise
-        return cls(db, clock or Clock(), str(path))
+        store = cls(db, clock or Clock(), str(path))
+        store.busy_timeout_ms = int(busy_timeout_ms)
+        return store
+
+    async def _patiently(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """``attempt()``, tried again while another connection holds the database locked.
+
+        SQLite itself waits ``busy_timeout`` before saying "database is locked"; a
+        parent's reply must not be lost (with a "sorry") because an operator's tool
+        held the lock a little longer, so this backs off and retries for up to
+        ``locked_patience`` seconds. Only statements that take the lock are retried:
+        failing to take it means nothing was written.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.locked_patience
+        delay = 0.05
+        while True:
+            try:
+                return await attempt()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or loop.time() + delay > deadline:
+                    raise
+            if delay == 0.05:  # once per write, not once per try
+                log.warning("the database is locked by another connection; retrying a write")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     async def close(self) -> None:
         await self._db.close()
@@ -84,13 +160,15 @@ class StoreBase:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; the caller holds the lock."""
-        await self._db.execute("BEGIN IMMEDIATE")
+        await self._patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
         try:
             yield self._db
+            # A COMMIT that finds the database busy leaves the transaction open: retry it.
+            await self._patiently(lambda: self._db.execute("COMMIT"))
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
             raise
-        await self._db.execute("COMMIT")
 
     async def write_one(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement on its own; returns the number of rows it changed.
@@ -100,7 +178,7 @@ class StoreBase:
         The write lock still keeps it out of another coroutine's open transaction.
         """
         async with self._lock:
-            cursor = await self._db.execute(sql, params)
+            cursor = await self._patiently(lambda: self._db.execute(sql, params))
             return int(cursor.rowcount)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
@@ -132,8 +210,45 @@ class StoreBase:
         assert row is not None
         return bytes.fromhex(row[0])
 
+    async def checkpoint(self) -> bool:
+        """Move every page from the -wal into the database and empty the -wal, so old
+        versions of erased rows are left nowhere (secure_delete zeroes them in the file).
+
+        ``wal_checkpoint(TRUNCATE)`` cannot finish while another connection reads an
+        older snapshot; each attempt here gives up at once instead of stalling every
+        query of the bot for the busy timeout, and is retried with a backoff for up to
+        ``locked_patience`` seconds. Returns whether the -wal is empty.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.locked_patience
+        delay = 0.02
+        while True:
+            async with self._lock:
+                # One call on the database thread: no other query runs with a zero timeout.
+                restore = f"PRAGMA busy_timeout={self.busy_timeout_ms};"
+                try:
+                    await self._db.executescript(
+                        f"PRAGMA busy_timeout=0; PRAGMA wal_checkpoint(TRUNCATE); {restore}"
+                    )
+                except sqlite3.OperationalError as exc:
+                    await self._db.execute(restore)
+                    if not _is_busy(exc):
+                        raise
+                if _wal_empty(self.path):
+                    return True
+            if loop.time() + delay > deadline:
+                log.warning("the -wal could not be emptied: another connection keeps reading")
+                return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
     async def backup(self, target: str | Path) -> None:
-        """SQLite's online backup: a consistent copy even while the bot writes."""
+        """SQLite's online backup: a consistent copy even while the bot writes.
+
+        The copy holds everything the database does, so it is made readable by its
+        owner only, like the database."""
+        if not create_private(Path(target)):
+            raise StoreError(f"{target} already exists; choose a new file name")
         async with self._lock:
             dest = await aiosqlite.connect(str(target))
             try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.store.db import StoreBase
 from bot.store.models import Child, Family
+
+log = logging.getLogger(__name__)
 
 # Columns a handler may change through update_family; anything else is a bug.
 _EDITABLE = frozenset(
@@ -194,7 +197,10 @@ class FamilyQueries(StoreBase):
         """/delete: every row about the family goes, in one transaction.
 
         secure_delete is on, so freed pages are zeroed; the WAL is checkpointed
-        and truncated so no copy of the old pages lingers beside the database.
+        and truncated so no copy of the old pages lingers beside the database. If
+        another connection (a backup, an operator's sqlite3) still reads an older
+        snapshot, the checkpoint waits for it (``checkpoint``), so this returns, and
+        the parent is told it is done, only once the family is gone from every file.
         """
         async with self.write() as db:
             for sql in (
@@ -205,5 +211,5 @@ class FamilyQueries(StoreBase):
                 "DELETE FROM families WHERE id = ?",
             ):
                 await db.execute(sql, (family_id,))
-        async with self._lock:
-            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not await self.checkpoint():
+            log.warning("family %s erased, but older copies remain in the -wal for now", family_id)
