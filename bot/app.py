@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -195,7 +196,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         app.job_queue.run_repeating(
             jobs.tick_job, interval=opts.dispatch_every, first=0.5, name="tick"
         )
-        app.create_task(
+        # A plain task, not app.create_task: it never ends, and is cancelled at shutdown.
+        app.bot_data.watchdog = asyncio.get_running_loop().create_task(
             jobs.watchdog(app.bot_data.ticker, app.job_queue, opts.dispatch_every),
             name="tick-watchdog",
         )
@@ -217,6 +219,9 @@ async def _set_commands(app: Application, catalogs: Catalogs) -> None:  # type: 
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    watchdog = getattr(app.bot_data, "watchdog", None)
+    if watchdog is not None:
+        watchdog.cancel()
     services: Services | None = getattr(app.bot_data, "services", None)
     if services is not None:
         if not await flush_unrecorded(services):

@@ -56,6 +56,7 @@ class AppData:
     clock: Clock
     options: Any
     ticker: Any  # scheduler.jobs.Ticker (bot/ does not import scheduler/)
+    watchdog: Any = None  # the task that keeps the tick going if the wall clock jumps
 
 
 Ctx = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppData]
