@@ -8,6 +8,7 @@ forgets it, which only ever favours the honest user.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict, deque
 from datetime import datetime, timedelta
 
@@ -24,12 +25,25 @@ class GuessThrottle:
             misses.popleft()
         return misses
 
-    def blocked(self, kind: str, user_id: int, now: datetime) -> bool:
-        """True once a user has used up the allowed wrong guesses in the window."""
-        return len(self._recent(kind, user_id, now)) >= self.allowed
+    def try_guess(self, kind: str, user_id: int, now: datetime) -> bool:
+        """Count a guess before it is checked, or refuse it: False once the user has
+        used up the window. Checking first and recording a miss after the lookup (as
+        this class used to) left a gap across the ``await``: twenty guesses sent at
+        once all found the window empty and all were looked up. Here checking and
+        counting are one step with no ``await`` between, so at most ``allowed``
+        guesses get through; a guess that turns out right is given back with
+        ``forgive``."""
+        recent = self._recent(kind, user_id, now)
+        if len(recent) >= self.allowed:
+            return False
+        recent.append(now)
+        return True
 
-    def miss(self, kind: str, user_id: int, now: datetime) -> None:
-        self._recent(kind, user_id, now).append(now)
-
-    def forget(self, kind: str, user_id: int) -> None:
-        self._misses.pop((kind, user_id), None)
+    def forgive(self, kind: str, user_id: int, now: datetime) -> None:
+        """Give back the guess ``try_guess`` counted at ``now``: it was right. Only
+        that one: earlier wrong guesses still count, or one right code (a parent link
+        is printed on posters) would wipe out every wrong guess before it."""
+        recent = self._misses.get((kind, user_id))
+        if recent is not None:
+            with contextlib.suppress(ValueError):
+                recent.remove(now)

@@ -54,7 +54,7 @@ async def start(update: Update, context: Ctx) -> None:
         )
         return
     now = s.clock.now()
-    if s.throttle.blocked(THROTTLE_KIND, user_id(update), now):
+    if not s.throttle.try_guess(THROTTLE_KIND, user_id(update), now):
         await send(
             update,
             context,
@@ -67,7 +67,6 @@ async def start(update: Update, context: Ctx) -> None:
         return
     setting = await s.store.setting_by_parent_code(code)
     if setting is None:
-        s.throttle.miss(THROTTLE_KIND, user_id(update), now)
         await send(
             update,
             context,
@@ -79,7 +78,7 @@ async def start(update: Update, context: Ctx) -> None:
             ),
         )
         return
-    s.throttle.forget(THROTTLE_KIND, user_id(update))
+    s.throttle.forgive(THROTTLE_KIND, user_id(update), now)
     user = update.effective_user
     first = negotiate(user.language_code if user else None)
     order = [first, *[c for c in LOCALES if c != first]]

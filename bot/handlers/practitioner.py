@@ -96,14 +96,13 @@ async def join_command(update: Update, context: Ctx) -> None:
             update, context, escape(_("Please type /join followed by the code from your lead."))
         )
         return
-    if s.throttle.blocked(THROTTLE_KIND, user_id(update), now):
+    if not s.throttle.try_guess(THROTTLE_KIND, user_id(update), now):
         await send(
             update, context, escape(_("Too many wrong codes. Please wait an hour and try again."))
         )
         return
     me = await s.store.redeem_join_code(code, user_id(update), chat_id(update), locale)
     if me is None:
-        s.throttle.miss(THROTTLE_KIND, user_id(update), now)
         await send(
             update,
             context,
@@ -115,7 +114,7 @@ async def join_command(update: Update, context: Ctx) -> None:
             ),
         )
         return
-    s.throttle.forget(THROTTLE_KIND, user_id(update))
+    s.throttle.forgive(THROTTLE_KIND, user_id(update), now)
     setting = await s.store.get_setting(me.setting_id)
     log.info("practitioner %s joined setting %s as %s", me.id, me.setting_id, me.role)
     name = escape(setting.name if setting else "")
