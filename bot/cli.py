@@ -233,9 +233,23 @@ async def _store_command(args: argparse.Namespace, config: Config) -> int:
             if not settings:
                 print('No settings yet. Add one with: playtalk setting add "Sunflower Nursery"')
             for s in settings:
-                staff = len(await store.setting_staff(s.id))
+                staff = await store.setting_staff(s.id)
                 families = len(await store.families_of_setting(s.id))
-                print(f"{s.id}\t{s.name}\t{s.timezone}\t{staff} staff\t{families} families")
+                print(f"{s.id}\t{s.name}\t{s.timezone}\t{len(staff)} staff\t{families} families")
+                for person in staff:
+                    if person.blocked_at is not None:
+                        # Ids and roles only: an operator's terminal shows no names.
+                        print(
+                            f"  ! practitioner #{person.id} ({person.role}) cannot be reached"
+                            f" since {person.blocked_at:%Y-%m-%d %H:%M} UTC: {person.blocked_reason}"
+                        )
+                waiting = await store.undelivered_alerts(s.id)
+                if waiting:
+                    print(
+                        f"  ! {len(waiting)} safeguarding alert(s) reached nobody yet: add a lead"
+                        " or safeguarding lead (playtalk practitioner-code SETTING --role"
+                        " safeguarding)"
+                    )
             return 0
         if args.command == "practitioner-code":
             found = (

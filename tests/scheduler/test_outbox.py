@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.alerts import raise_alert
 from bot.codes import new_join_code
@@ -17,6 +18,7 @@ from bot.planning import plan_weeks
 from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
 from tests.conftest import BotEnv
+from tests.test_cli import playtalk
 from tests.factories import active_family
 
 DIGEST_KINDS = [
@@ -159,3 +161,20 @@ async def test_alert_goes_ahead_of_a_backlog_of_activities(env: BotEnv) -> None:
     # The sandbox records deliveries in the order they arrived, across chats.
     order = [m.chat_id for m in env.sandbox.sent()[sent_before:]]
     assert len(order) == 1 + 61 and order[0] == dsl.id
+
+
+async def test_a_lead_who_blocked_the_bot_is_reported_to_the_operator(env: BotEnv) -> None:
+    lead = env.sandbox.user(7008)
+    await _join(env, lead, "lead")
+    await _week_with_two_photos(env)
+    lead.block()
+    await queue_due_digests(env.services)
+    await _dispatch_until_quiet(env, rounds=3)
+    assert await env.store.digest_recipients(env.setting.id, "2026-W48") == 0
+    # The operator's view, from the same database file while the bot runs.
+    listed = playtalk(Path(env.store.path).parent, "setting", "list", PLAYTALK_DB=env.store.path)
+    assert listed.returncode == 0, listed.stderr
+    assert "(lead) cannot be reached" in listed.stdout and "blocked" in listed.stdout
+    # Another week's digest is not queued into a chat that refuses it.
+    states = await env.store.staff_messages((await env.store.setting_staff(env.setting.id))[0].id)
+    assert [s for _kind, s, _e in states].count("sent") == 0
