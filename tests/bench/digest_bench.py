@@ -34,6 +34,7 @@ from bot.digest.model import Digest, Rate  # noqa: E402
 from bot.digest.telegram import render_album, render_messages  # noqa: E402
 from bot.i18n import LOCALES, Catalogs, Translator  # noqa: E402
 from bot.store.reports import ACTIVITY_KINDS, ReportQueries  # noqa: E402
+from bot.vocab import Area  # noqa: E402
 
 FAMILIES = 1000
 WEEKS = 52
@@ -41,7 +42,7 @@ RUNS = 5
 GOAL = 0.3
 FIRST_MONDAY = datetime(2025, 1, 6, tzinfo=UTC)  # Europe/London is UTC in January
 START = FIRST_MONDAY + timedelta(weeks=WEEKS - 1)
-AREAS = ("psed", "cll", "maths")
+AREAS = tuple(Area)
 ACTIVITIES = [f"{AREAS[i % 3]}-activity-{i}" for i in range(30)]
 WORDS = ["we", "played", "sang", "counted", "stairs", "=1+1", "شكرا", "dziękuję", "<b>", "&"]
 _HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'

@@ -55,12 +55,13 @@ from bot.sandbox import Sandbox, SandboxUser, SentMessage  # noqa: E402
 from bot.services import NOTICE_VERSION  # noqa: E402
 from bot.store import NewDelivery, Store, open_store  # noqa: E402
 from bot.timing import iso_week  # noqa: E402
+from bot.vocab import Tap  # noqa: E402
 
 GOAL_RATE = 1000.0
 GOAL_P99_MS = 50.0
 FIRST_CHAT = 8_000_000
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday morning (London = UTC)
-TAPS = ("done", "not_this_week", "too_hard", "too_easy")
+TAPS = tuple(Tap)
 TEXTS = (
     "We played with the pan and she loved it!",
     "He counted five spoons on his own",

@@ -98,8 +98,8 @@ async def build(db: Path, n: int) -> dict[str, Any]:
 async def measure(db: Path) -> dict[str, Any]:
     from bot.app import Options, build_application, running
     from bot.clock import Clock
-    from bot.sandbox import Sandbox
     from bot.planning import plan_weeks
+    from bot.sandbox import Sandbox
     from tests.conftest import make_config
 
     clock = Clock(PLAN_AT)
