@@ -11,10 +11,10 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.codes import JOIN_CODE_TTL, new_join_code
+from bot.planning import plan_weeks
 from bot.sandbox import Sandbox, SandboxUser, SentMessage
 from bot.store import TABLES, Setting, hash_code
 from scheduler.dispatch import dispatch_due
-from bot.planning import plan_weeks
 from tests.factories import active_family
 from tests.reliability.support import Bot, start_app
 

@@ -18,11 +18,11 @@ import pytest
 
 from bot.app import Options
 from bot.clock import Clock
+from bot.planning import plan_weeks
 from bot.sandbox import Faults, Sandbox
 from bot.store import Delivery
 from bot.vocab import TERMINAL_STATES
 from scheduler.dispatch import MAX_ATTEMPTS, DispatchReport, dispatch_due
-from bot.planning import plan_weeks
 from tests.factories import active_family
 from tests.reliability.support import Bot, ChatFaults, start_app, watch_chats
 

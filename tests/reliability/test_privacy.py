@@ -11,10 +11,10 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import load_config
+from bot.planning import plan_weeks
 from bot.sandbox import Sandbox, SandboxUser
 from bot.store import TABLES
 from scheduler.dispatch import dispatch_due
-from bot.planning import plan_weeks
 from scheduler.retention import purge
 from tests.conftest import BotEnv
 from tests.journey import enrol

@@ -18,8 +18,8 @@ from bot.planning import plan_weeks
 from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
 from tests.conftest import BotEnv
-from tests.test_cli import playtalk
 from tests.factories import active_family
+from tests.test_cli import playtalk
 
 DIGEST_KINDS = [
     "text",
