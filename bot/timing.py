@@ -64,3 +64,18 @@ def first_delivery(weekday: int, slot: str, timezone: str, now: datetime) -> dat
             if due > now:
                 return due
     raise AssertionError("a weekday always recurs within 8 days")
+
+
+def next_morning(now: datetime, timezone: str) -> datetime:
+    """The end of the quiet hours that ``now`` falls in: 08:00 local, today or tomorrow."""
+    day = local_date(now, timezone)
+    morning = datetime.combine(day, QUIET_END, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    return (
+        morning
+        if morning > now
+        else (
+            datetime.combine(
+                day + timedelta(days=1), QUIET_END, tzinfo=ZoneInfo(timezone)
+            ).astimezone(UTC)
+        )
+    )

@@ -38,19 +38,27 @@ TERMINAL_STATES: tuple[State, ...] = (State.SENT, State.FAILED, State.SKIPPED, S
 
 
 class Kind(StrEnum):
-    """What an outbox row sends. The first five go to a family, the rest to staff."""
+    """What an outbox row sends."""
 
+    # The weekly plan, to a family about one child (composed at send time).
     ACTIVITY = "activity"
     WHY = "why"
     GROW = "grow"
     SINGLE = "single"
     CHECKIN = "checkin"
+    # To a family, written when queued (a JSON payload).
+    STAFF_REPLY = "staff_reply"
+    NOTICE = "notice"
+    MONTHLY = "monthly"
+    # To a practitioner (a JSON payload).
     ALERT = "alert"
     DIGEST = "digest"
+    PARENT_REPLY = "parent_reply"
 
 
-FAMILY_KINDS: tuple[Kind, ...] = (Kind.ACTIVITY, Kind.WHY, Kind.GROW, Kind.SINGLE, Kind.CHECKIN)
-STAFF_KINDS: tuple[Kind, ...] = (Kind.ALERT, Kind.DIGEST)
+PLAN_KINDS: tuple[Kind, ...] = (Kind.ACTIVITY, Kind.WHY, Kind.GROW, Kind.SINGLE, Kind.CHECKIN)
+FAMILY_MESSAGE_KINDS: tuple[Kind, ...] = (Kind.STAFF_REPLY, Kind.NOTICE, Kind.MONTHLY)
+STAFF_KINDS: tuple[Kind, ...] = (Kind.ALERT, Kind.DIGEST, Kind.PARENT_REPLY)
 
 
 class Tap(StrEnum):

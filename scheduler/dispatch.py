@@ -28,7 +28,7 @@ from bot.outbox import Payload, send_family, send_payload
 from bot.request import NotSentTimeout
 from bot.services import Services
 from bot.store import Outgoing
-from bot.timing import in_quiet_hours, local_date
+from bot.timing import in_quiet_hours, local_date, next_morning
 from bot.vocab import FamilyStatus, Kind, State
 
 log = logging.getLogger(__name__)
@@ -109,19 +109,26 @@ async def _after_sent(s: Services, item: Outgoing, message_id: int) -> None:
 async def _send_one(bot: Bot, s: Services, item: Outgoing, report: DispatchReport) -> None:
     store = s.store
     now = s.clock.now()
-    if not item.to_staff:
+    if item.delivery is not None:
         late = missed_reason(item, now)
         if late is not None:
             await store.mark_final(item.id, State.SKIPPED, late)
             report.skipped += 1
             report.note(late.split(":")[0])
             return
+    elif not item.to_staff and in_quiet_hours(now, item.timezone):
+        # A staff reply or notice written in the evening waits for the morning.
+        morning = next_morning(now, item.timezone)
+        await store.postpone(item.id, morning, "quiet hours: waits for 08:00")
+        report.postponed += 1
+        report.note("quiet hours")
+        return
     try:
-        if item.to_staff:
-            assert item.payload is not None, "staff rows carry a payload"
-            message_id = await send_payload(bot, item.chat_id, Payload.load(item.payload))
-        else:
+        if item.delivery is not None:
             message_id = await send_family(bot, s, item)
+        else:
+            assert item.payload is not None, "rows without a plan carry a payload"
+            message_id = await send_payload(bot, item.chat_id, Payload.load(item.payload))
     except LookupError as exc:
         await store.mark_final(item.id, State.FAILED, str(exc))
         report.failed += 1

@@ -19,7 +19,7 @@ from bot.store.models import (
     Practitioner,
     Setting,
 )
-from bot.store.outbox import NewStaffMessage, OutboxQueries
+from bot.store.outbox import NewFamilyMessage, NewStaffMessage, OutboxQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingQueries, hash_code
 
@@ -55,6 +55,7 @@ __all__ = [
     "Event",
     "Family",
     "NewDelivery",
+    "NewFamilyMessage",
     "NewStaffMessage",
     "Outgoing",
     "PlanCandidate",

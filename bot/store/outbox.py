@@ -20,7 +20,7 @@ from bot.clock import from_db, to_db
 from bot.store.db import GroupCommit, StoreBase
 from bot.store.deliveries import delivery_from_row
 from bot.store.models import Outgoing
-from bot.vocab import FAMILY_KINDS
+from bot.vocab import PLAN_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +37,24 @@ class NewStaffMessage:
     family_id: int | None = None  # the family an alert is about: /delete erases it too
 
 
+@dataclass(frozen=True, slots=True)
+class NewFamilyMessage:
+    """A message to a family written when queued (a staff reply, a notice, a monthly note)."""
+
+    kind: str
+    family_id: int
+    payload: str
+    due_at: datetime
+    group_key: str | None = None
+    seq: int = 0
+
+
 # A staff row's payload (the rendered digest, an alert's words) is cleared once the
 # row is final: the outbox is not an archive of what families said.
 _MARK_SENT = (
     "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL,"
     " payload = NULL WHERE id = ?"
 )
-_FAMILY_KINDS = ", ".join(f"'{k}'" for k in FAMILY_KINDS)
 _CLAIM = (
     "SELECT d.*, COALESCE(p.chat_id, f.chat_id) AS to_chat,"
     " COALESCE(p.locale, f.locale) AS to_locale, f.share_photos, c.first_name,"
@@ -65,7 +76,7 @@ async def _mark_sent(db: aiosqlite.Connection, rows: list[tuple[int, str, int]])
 
 
 def _outgoing(r: Any) -> Outgoing:
-    family_row = r["kind"] in FAMILY_KINDS
+    plan_row = r["kind"] in PLAN_KINDS
     return Outgoing(
         id=r["id"],
         kind=r["kind"],
@@ -82,7 +93,7 @@ def _outgoing(r: Any) -> Outgoing:
         payload=r["payload"],
         family_id=r["family_id"],
         practitioner_id=r["practitioner_id"],
-        delivery=delivery_from_row(r) if family_row else None,
+        delivery=delivery_from_row(r) if plan_row else None,
         child_name=r["first_name"],
         share_photos=bool(r["share_photos"]),
     )
@@ -111,6 +122,22 @@ class OutboxQueries(StoreBase):
             await db.executemany(
                 "INSERT OR IGNORE INTO deliveries (kind, practitioner_id, family_id, payload,"
                 " priority, group_key, seq, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
+            return db.total_changes - before
+
+    async def enqueue_family(self, messages: Sequence[NewFamilyMessage]) -> int:
+        """Queue messages to families; a group part already queued is kept."""
+        params = [
+            (m.kind, m.family_id, m.payload, m.group_key, m.seq, to_db(m.due_at)) for m in messages
+        ]
+        if not params:
+            return 0
+        async with self.write() as db:
+            before = db.total_changes
+            await db.executemany(
+                "INSERT OR IGNORE INTO deliveries (kind, family_id, payload, group_key, seq, due_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 params,
             )
             return db.total_changes - before

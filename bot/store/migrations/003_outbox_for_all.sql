@@ -5,9 +5,13 @@
 -- rebuilt (the migration runs with foreign keys off; ids are kept).
 CREATE TABLE deliveries_v3 (
     id               INTEGER PRIMARY KEY,
+    -- To a family: the weekly plan's touches and check-ins (with a child), staff
+    -- replies, notices and the monthly note (with a payload). To a practitioner:
+    -- alerts, digest parts and a parent's answer to a staff reply.
     kind             TEXT NOT NULL
                      CHECK (kind IN ('activity', 'why', 'grow', 'single', 'checkin',
-                                     'alert', 'digest')),
+                                     'staff_reply', 'notice', 'monthly',
+                                     'alert', 'digest', 'parent_reply')),
     family_id        INTEGER REFERENCES families(id) ON DELETE CASCADE,
     child_id         INTEGER REFERENCES children(id) ON DELETE CASCADE,
     practitioner_id  INTEGER REFERENCES practitioners(id) ON DELETE CASCADE,
@@ -31,8 +35,12 @@ CREATE TABLE deliveries_v3 (
     sent_at          TEXT,
     UNIQUE (child_id, iso_week, touch),
     UNIQUE (group_key, seq),
-    CHECK ((practitioner_id IS NULL) = (kind IN ('activity', 'why', 'grow', 'single', 'checkin'))),
-    CHECK (practitioner_id IS NOT NULL OR (family_id IS NOT NULL AND child_id IS NOT NULL))
+    CHECK ((practitioner_id IS NULL) = (kind IN ('activity', 'why', 'grow', 'single', 'checkin',
+                                                 'staff_reply', 'notice', 'monthly'))),
+    CHECK (practitioner_id IS NOT NULL OR family_id IS NOT NULL),
+    CHECK (child_id IS NOT NULL OR kind NOT IN ('activity', 'why', 'grow', 'single', 'checkin')),
+    CHECK (payload IS NOT NULL OR state != 'pending'
+           OR kind IN ('activity', 'why', 'grow', 'single', 'checkin'))
 );
 INSERT INTO deliveries_v3
     (id, kind, family_id, child_id, iso_week, activity_id, touch, due_at, state, attempts,
