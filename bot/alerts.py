@@ -53,7 +53,7 @@ def alert_body(
     text: str,
     matched: str,
 ) -> str:
-    names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or "–"
+    names = t.join(escape(child_label(t, c.first_name)) for c in children) or "–"
     return "\n".join(
         [
             "⚠️ <b>" + escape(t.gettext("Safeguarding alert")) + "</b>",

@@ -10,12 +10,15 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -32,6 +35,11 @@ _ALIASES = {"ak": "tw", "twi": "tw", "nb": "en"}
 _BABEL_LOCALE = {"tw": "ak", "en": "en_GB"}
 # Babel's CLDR name for Twi is "Akan"; families know the language as Twi.
 _OWN_NAMES = {"tw": "Twi (Akan)", "en": "English"}
+# Unicode's first-strong isolate and its closing mark (UAX #9).
+FSI, PDI = "\u2068", "\u2069"
+ISOLATE_OPENERS = frozenset({"\u2066", "\u2067", FSI})  # LRI, RLI, FSI
+_RTL_CLASSES = frozenset({"R", "AL"})
+_CONTROL_CLASSES = frozenset({"LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
 
 
 def locales_dir() -> Path:
@@ -62,6 +70,37 @@ def language_name(code: str) -> str:
         return _OWN_NAMES[code]
     name = babel_locale(code).display_name or code
     return name[:1].upper() + name[1:]
+
+
+def isolate(text: str, rtl: bool = False) -> str:
+    """``text`` in FSI…PDI when it could reorder the sentence around it.
+
+    A name in the other direction from the sentence (an Arabic name or language name
+    in English, a Latin one in Arabic) takes neighbouring commas and numbers with it:
+    "العربية, 50%" shows as "50 ,العربية%". An isolate keeps it to itself. Names that
+    cannot reorder anything stay as they are, so copied and searched text has no
+    invisible marks. Direction controls inside are contained: embeddings and overrides
+    end at the PDI, and isolates are balanced first (a stray PDI would end ours early).
+    """
+    opposite = {"L"} if rtl else _RTL_CLASSES
+    if not any(unicodedata.bidirectional(ch) in opposite | _CONTROL_CLASSES for ch in text):
+        return text
+    return FSI + balance_isolates(text) + PDI
+
+
+def balance_isolates(text: str) -> str:
+    """Drop closing marks that close nothing and close what is left open."""
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in ISOLATE_OPENERS:
+            depth += 1
+        elif ch == PDI:
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(ch)
+    return "".join(out) + PDI * depth
 
 
 @dataclass
@@ -112,6 +151,20 @@ class Translator:
 
     def time(self, when: time | datetime, fmt: str = "short") -> str:
         return format_time(when, format=fmt, locale=self.locale)
+
+    def isolate(self, text: str) -> str:
+        """A name or language name, kept from reordering this locale's sentence."""
+        return isolate(text, self.rtl)
+
+    def join(self, items: Iterable[str]) -> str:
+        """Items as this locale lists them ("A, B and C", "A وB وC", "A, B i C").
+
+        Each item is isolated: the separators are neutral characters, so between two
+        right-to-left names in an English sentence they would be pulled into the names'
+        run and the list would read backwards. Empty gives "".
+        """
+        listed = [self.isolate(item) for item in items]
+        return format_list(listed, style="standard", locale=self.locale) if listed else ""
 
     def weekday(self, index: int) -> str:
         """Monday is 0, as in ``date.weekday()``."""

@@ -16,8 +16,13 @@ def child_label(t: Translator, name: str | None) -> str:
 
 
 def _fill(t: Translator, text: str, child: str) -> str:
-    """Translate, escape, then put the (escaped) child's name in its place."""
-    return escape(t.content(text)).replace(escape(PLACEHOLDER), escape(child))
+    """Translate, escape, then put the (escaped, isolated) child's name in its place."""
+    return escape(t.content(text)).replace(escape(PLACEHOLDER), _name(t, child))
+
+
+def _name(t: Translator, child: str) -> str:
+    """A name from the parent: escaped, and isolated when its direction differs."""
+    return escape(t.isolate(child))
 
 
 def render_activity(t: Translator, activity: Activity, child_name: str | None, kind: str) -> str:
@@ -31,9 +36,11 @@ def render_activity(t: Translator, activity: Activity, child_name: str | None, k
     if kind in ("activity", "single"):
         parts.append(f"🧸 <b>{_fill(t, activity.title, child)}</b>")
         parts.append(
-            t.gettext("A play idea for {child} this week").replace("{child}", escape(child))
+            escape(t.gettext("A play idea for {child} this week")).replace(
+                "{child}", _name(t, child)
+            )
         )
-        needs = ", ".join(_fill(t, r, child) for r in activity.resources)
+        needs = t.join(_fill(t, r, child) for r in activity.resources)
         you_need = escape(t.gettext("You need"))
         parts.append(f"🧺 <b>{you_need}:</b> {needs}")
         parts.append(f"👐 {_fill(t, activity.do, child)}")
@@ -61,7 +68,7 @@ def render_activity(t: Translator, activity: Activity, child_name: str | None, k
         parts.append(_fill(t, activity.grow, child))
         parts.append(
             escape(t.gettext("Send us a photo of {child} playing!")).replace(
-                "{child}", escape(child)
+                "{child}", _name(t, child)
             )
         )
     else:
