@@ -1,7 +1,8 @@
 """The digest as one printable, self-contained HTML file.
 
 Autoescaping is on, so every name and word from a parent is escaped by Jinja2;
-nothing here marks text as safe except the chart's data: URI, which is base64.
+nothing here marks text as safe except the chart's data: URI, which is base64, and
+sentences that ``_bidi`` escaped itself before turning their isolates into <bdi>.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import base64
 from functools import lru_cache
 
 from jinja2 import Environment, Template
+from markupsafe import Markup, escape
 
 from bot.digest import text as tx
 from bot.digest.chart import render_chart
 from bot.digest.model import Digest
 from bot.digest.templates import DIGEST
-from bot.i18n import Translator
+from bot.i18n import FSI, ISOLATE_OPENERS, PDI, Translator
 
 
 @lru_cache(maxsize=1)
@@ -30,25 +32,27 @@ def render_html(
     """``chart_png`` saves drawing the chart twice when it is also sent as a photo."""
     png = chart_png if chart_png is not None else render_chart(digest, t) if digest.trend else b""
     hl = digest.highlights
+    title = tx.fill(t.gettext("Weekly digest · {setting}"), setting=t.isolate(setting_name))
     return _template().render(
         lang=t.code,
         direction="rtl" if t.rtl else "ltr",
-        title=tx.fill(t.gettext("Weekly digest · {setting}"), setting=setting_name),
+        title=title,  # <title> holds text only: the isolate stays a character there
+        heading=_bidi(title),
         period=tx.period(t, digest),
         label=_labels(t),
         headline=tx.headline_lines(t, digest.headline),
-        photos=[_about(t, p.child, p.activity) for p in hl.photos],
+        photos=[_bidi(_about(t, p.child, p.activity)) for p in hl.photos],
         quotes=[
-            {"text": q.text, "lang": q.locale, "about": _about(t, q.child, q.activity)}
+            {"text": q.text, "lang": q.locale, "about": _bidi(_about(t, q.child, q.activity))}
             for q in hl.quotes
         ],
         voices=[
-            {"about": _about(t, v.child, v.activity), "duration": tx.duration(v.duration)}
+            {"about": _bidi(_about(t, v.child, v.activity)), "duration": tx.duration(v.duration)}
             for v in hl.voices
         ],
         reach_out=[
             {
-                "children": tx.children_or(t, q.children),
+                "children": _bidi(tx.children_or(t, q.children)),
                 "language": tx.language(q.locale),
                 "days": q.days_quiet,
                 "never": q.never_replied,
@@ -60,7 +64,10 @@ def render_html(
             (tx.language(r.key), tx.rate_text(t, r.rate)) for r in digest.equity.by_language
         ],
         by_area=[(tx.area_name(t, r.key), tx.rate_text(t, r.rate)) for r in digest.equity.by_area],
-        evidence=tx.evidence_sections(t, digest.evidence),
+        evidence=[
+            (standard, [_bidi(line) for line in lines])
+            for standard, lines in tx.evidence_sections(t, digest.evidence)
+        ],
         chart="data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else "",
         trend=[
             (p.iso_week, p.sent, p.replied, tx.percent(t, p.rate)) for p in reversed(digest.trend)
@@ -71,6 +78,28 @@ def render_html(
 def _about(t: Translator, child: str | None, activity: str | None) -> str:
     who = tx.child_or(t, child)
     return f"{who} · {activity}" if activity else who
+
+
+def _bidi(text: str) -> Markup:
+    """Escape a sentence and make each of its FSI…PDI isolates a <bdi> element.
+
+    HTML's own isolate is what browsers, screen readers and print all honour; the
+    other isolate marks (LRI, RLI from a parent's text) stay characters, as do
+    closing marks that close nothing.
+    """
+    open_bdi, close_bdi = Markup("<bdi>"), Markup("</bdi>")
+    out: list[Markup] = []
+    stack: list[str] = []
+    for ch in text:
+        if ch in ISOLATE_OPENERS:
+            stack.append(ch)
+            out.append(open_bdi if ch == FSI else escape(ch))
+        elif ch == PDI and stack:
+            out.append(close_bdi if stack.pop() == FSI else escape(ch))
+        else:
+            out.append(escape(ch))
+    out += [close_bdi if opener == FSI else escape(PDI) for opener in reversed(stack)]
+    return Markup("").join(out)
 
 
 def _labels(t: Translator) -> dict[str, str]:

@@ -43,7 +43,8 @@ def _units(d: Digest, t: Translator, setting_name: str) -> list[str]:
     e = escape
     h, hl = d.headline, d.highlights
     u: list[str] = [
-        "📋 " + _b(tx.fill(t.gettext("Weekly digest · {setting}"), setting=setting_name)),
+        "📋 "
+        + _b(tx.fill(t.gettext("Weekly digest · {setting}"), setting=t.isolate(setting_name))),
         _i(tx.period(t, d)),
         "",
         _b(t.gettext("This week")),
@@ -73,7 +74,10 @@ def _units(d: Digest, t: Translator, setting_name: str) -> list[str]:
     u += [f"• {e(tx.quiet_line(t, q))}" for q in d.reach_out[:MAX_QUIET_LINES]]
     u += _more(t, len(d.reach_out) - MAX_QUIET_LINES)
     u += ["", _b(t.gettext("Equity")), _i(t.gettext("By language"))]
-    u += [f"• {e(tx.language(r.key))}: {e(tx.rate_text(t, r.rate))}" for r in d.equity.by_language]
+    u += [
+        f"• {e(tx.language_in(t, r.key))}: {e(tx.rate_text(t, r.rate))}"
+        for r in d.equity.by_language
+    ]
     u.append(_i(t.gettext("By area of learning")))
     u += [f"• {e(tx.area_name(t, r.key))}: {e(tx.rate_text(t, r.rate))}" for r in d.equity.by_area]
     u += ["", _b(t.gettext("Partnership evidence"))]

@@ -1,7 +1,8 @@
 """The printable digest's Jinja2 template.
 
 Names in tables sit in <bdi> so an Arabic name keeps its own direction without
-pulling the cell's alignment; quotes get dir="auto" so each reads its own way.
+pulling the cell's alignment; names inside sentences arrive already in <bdi> (html.py);
+quotes get dir="auto" so each reads its own way.
 Kept as a Python string rather than a package file so it ships with the module
 (no package-data to forget) and the page stays self-contained: inline CSS, the
 chart as a data: URI, nothing fetched when it is opened or printed.
@@ -40,7 +41,7 @@ DIGEST = """<!DOCTYPE html>
 </head>
 <body>
 <header>
-  <h1>{{ title }}</h1>
+  <h1>{{ heading }}</h1>
   <p class="period">{{ period }}</p>
 </header>
 

@@ -3,6 +3,10 @@
 Both the Telegram and the printable renderer say the same things; keeping the
 wording here means translators see each sentence once and each renderer only adds
 markup (and escapes, since names and numbers end up inside these strings).
+
+Names that could reorder a sentence (an Arabic child or language name in English)
+come back in Unicode isolates (FSI…PDI, see ``Translator.isolate``): Telegram shows
+them as they are, the printable page turns each into <bdi>, the CSV takes names raw.
 """
 
 from __future__ import annotations
@@ -56,12 +60,17 @@ def change_text(t: Translator, points: float | None) -> str:
     return fill(t.gettext("{points} points on last week"), points=signed)
 
 
+def language_in(t: Translator, code: str) -> str:
+    """A language's name for use inside a sentence in ``t``'s language."""
+    return t.isolate(language(code))
+
+
 def child_or(t: Translator, name: str | None) -> str:
-    return name or t.gettext("a child")
+    return t.isolate(name) if name else t.gettext("a child")
 
 
 def children_or(t: Translator, names: tuple[str, ...]) -> str:
-    return ", ".join(names) if names else t.gettext("a child")
+    return t.join(names) if names else t.gettext("a child")
 
 
 def duration(seconds: int | None) -> str:
@@ -140,7 +149,7 @@ def quiet_line(t: Translator, q: QuietFamily) -> str:
     days = fill(t.ngettext("quiet for {n} day", "quiet for {n} days", q.days_quiet), n=q.days_quiet)
     if q.never_replied:
         days = fill(t.gettext("{days}, no reply since joining"), days=days)
-    return f"{children_or(t, q.children)} · {language(q.locale)} · {days}"
+    return f"{children_or(t, q.children)} · {language_in(t, q.locale)} · {days}"
 
 
 def evidence_sections(t: Translator, e: Evidence) -> list[tuple[str, list[str]]]:
@@ -184,7 +193,7 @@ def evidence_sections(t: Translator, e: Evidence) -> list[tuple[str, list[str]]]
         reach.append(
             fill(
                 t.gettext("Lowest response by language: {language}, {rate}."),
-                language=language(e.lowest_language.key),
+                language=language_in(t, e.lowest_language.key),
                 rate=rate_text(t, e.lowest_language.rate),
             )
         )
