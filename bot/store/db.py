@@ -66,6 +66,8 @@ def create_private(path: Path) -> bool:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         return False
+    except OSError as exc:  # no such folder, no permission: one line for the operator
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from None
     return True
 
 

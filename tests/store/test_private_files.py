@@ -97,3 +97,19 @@ def test_playtalk_db_backup_writes_a_private_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert oct(mode(tmp_path / "cli.db")) == "0o600"
     assert oct(mode(tmp_path / "backup.db")) == "0o600"
+
+
+def test_a_database_in_a_missing_folder_is_one_clear_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PLAYTALK_"))}
+    env["PLAYTALK_DB"] = str(tmp_path / "no-such-folder" / "p.db")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "setting", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot create" in result.stderr and "no-such-folder" in result.stderr
+    assert "Traceback" not in result.stderr
