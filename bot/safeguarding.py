@@ -13,6 +13,11 @@ An apostrophe or hyphen inside a phrase matches with or without a space, so "sel
 also matches "self harm" and "selfharm", and "m'a frappé" also matches "ma frappe".
 Arabic phrases also match with the conjunction و or ف joined to their first word.
 
+``locate`` finds where a recorded phrase sits in the message as the parent wrote it:
+it normalises the text one character at a time, keeping for every normalised
+character the position of the original one, so an alert can show the lead the very
+words that matched (in bold, with their context) however long the message is.
+
 All phrases are compiled into one regular expression shaped like a trie (shared prefixes
 are factored out), so a short message costs a few microseconds.
 """
@@ -90,6 +95,33 @@ def normalise(text: str) -> str:
     """Casefolded, accent-free words separated by single spaces."""
     folded = unicodedata.normalize("NFKD", text.casefold()).translate(_FOLD_TABLE)
     return " ".join(folded.split())
+
+
+def normalise_with_positions(text: str) -> tuple[str, list[int]]:
+    """``normalise(text)`` and, per normalised character, the index it came from in ``text``.
+
+    Built one original character at a time (casefold, NFKD and the fold table act per
+    character; only the order of combining marks can differ, and those are dropped), so
+    it gives the same string as ``normalise`` for any text a parent can type.
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    space = True  # collapse runs of spaces and drop leading ones, as " ".join(split()) does
+    for index, ch in enumerate(text):
+        for folded in unicodedata.normalize("NFKD", ch.casefold()).translate(_FOLD_TABLE):
+            if folded.isspace():
+                if not space:
+                    out.append(" ")
+                    origin.append(index)
+                    space = True
+            else:
+                out.append(folded)
+                origin.append(index)
+                space = False
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return "".join(out), origin
 
 
 def phrase_key(phrase: str) -> str:
@@ -232,3 +264,31 @@ class Safeguarding:
         """The matched phrase as written in its list, or None."""
         hit = self.find(text)
         return hit.phrase if hit is not None else None
+
+
+def _is_arabic(ch: str) -> bool:
+    return "\u0600" <= ch <= "\u06ff"
+
+
+def locate(text: str, phrase: str) -> tuple[int, int] | None:
+    """Where ``phrase`` (as written in its list) first matches ``text``: [start, end).
+
+    The span is in ``text`` itself, so a caller can quote the parent's own words; it
+    covers a joined Arabic و/ف and any accents written after the last letter. None
+    when the phrase does not occur (a list changed since the alert was raised).
+    """
+    key = phrase_key(phrase)
+    if not key:
+        return None
+    prefix = _ARABIC_PREFIX if _is_arabic(key[0]) else ""
+    pattern = re.compile(" (" + prefix + _key_pattern(key) + ")(?= )")
+    normalised, origin = normalise_with_positions(text)
+    found = pattern.search(f" {normalised} ")
+    if found is None:
+        return None
+    # Group 1 starts one past the padding space; normalised index = padded index - 1.
+    start = origin[found.start(1) - 1]
+    end = origin[found.end(1) - 2] + 1
+    while end < len(text) and unicodedata.category(text[end])[0] == "M":
+        end += 1
+    return start, end

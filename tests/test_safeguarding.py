@@ -13,7 +13,9 @@ from bot.safeguarding import (
     Safeguarding,
     SafeguardingError,
     default_folder,
+    locate,
     normalise,
+    normalise_with_positions,
     phrase_key,
     read_phrases,
 )
@@ -264,6 +266,52 @@ def test_phrase_inside_a_longer_word_does_not_match(guard: Safeguarding, text: s
 def test_empty_and_punctuation_only(guard: Safeguarding) -> None:
     assert guard.match("") is None
     assert guard.match("  ?!… 👍 ") is None
+
+
+# -- locating the match in the parent's own words ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Ele me BATEU ontem à noite", "me BATEU"),
+        ("il ma frappée hier soir", "il ma frappée"),  # accents and no apostrophe
+        ("Il m’a frappée hier", "Il m’a frappée"),  # combining accent kept
+        ("زَوْجِي وَيَضْرِبُنِي كُلَّ يَوْمٍ", "وَيَضْرِبُنِي"),  # harakat, و joined
+        ("طردني من البيـــت امس", "طردني من البيـــت"),  # tatweel inside the span
+        ("Our tower 🏰\n\nhe hits\tme 😢", "he hits\tme"),
+        ("STRAẞE... self—harm", "self—harm"),  # ẞ folds to two letters
+    ],
+)
+def test_locate_returns_the_original_words(guard: Safeguarding, text: str, words: str) -> None:
+    phrase = guard.match(text)
+    assert phrase is not None
+    span = locate(text, phrase)
+    assert span is not None
+    assert text[span[0] : span[1]] == words
+
+
+def test_locate_far_into_a_long_message(guard: Safeguarding) -> None:
+    text = "Wé plàyed wìth the pots, ça va! " * 320 + "My partner HITS me when he drinks."
+    assert len(text) > 10_000
+    phrase = guard.match(text)
+    assert phrase == "partner hits me"
+    span = locate(text, phrase)
+    assert span is not None and span[0] > 10_000
+    assert text[span[0] : span[1]] == "partner HITS me"
+
+
+def test_locate_a_phrase_that_is_not_there() -> None:
+    assert locate("we played with pans", "partner hits me") is None
+    assert locate("partner hits metal", "partner hits me") is None  # whole words only
+    assert locate("anything", "!!") is None
+
+
+@pytest.mark.parametrize("text", [t for texts in NEGATIVES.values() for t in texts])
+def test_positions_normalise_like_the_matcher(text: str) -> None:
+    normalised, origin = normalise_with_positions(text + " Ça m'a  frappée… ẞ 🏰")
+    assert normalised == normalise(text + " Ça m'a  frappée… ẞ 🏰")
+    assert len(origin) == len(normalised) and origin == sorted(origin)
 
 
 # -- loading ----------------------------------------------------------------------------
