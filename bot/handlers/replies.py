@@ -32,6 +32,16 @@ TAP_THANKS = {
 }
 
 
+# No family row: not consented, so nothing is kept and no lead can be told (see _safeguarding).
+NOT_JOINED_REPLY = N_(
+    "Thank you for telling us. You have not joined playtalk yet, so this message has not "
+    "been passed on to anyone and we have not kept it. Please talk to someone you trust at "
+    "your nursery.\n\n"
+    "If you or your child are in danger now, call 999.\n"
+    "NSPCC helpline (free, for any worry about a child): 0808 800 5000."
+)
+
+
 async def expired(update: Update, context: Ctx, t: Translator) -> None:
     query = update.callback_query
     if query is not None:
@@ -76,13 +86,27 @@ async def _answering(family: Family, message: Message, context: Ctx) -> Delivery
 
 
 async def _safeguarding(
-    update: Update, context: Ctx, family: Family, t: Translator, text: str
+    update: Update, context: Ctx, family: Family | None, t: Translator, text: str
 ) -> bool:
-    """Check words against the safeguarding lists; on a match alert the leads and stop here."""
+    """Check words first, in every state; on a match answer kindly and stop here.
+
+    A family row in any status (signing up, active, paused, stopped, blocked): the leads
+    are alerted and the parent told so, then a step they were in is asked again so
+    nothing is lost. No family row means no consent: nothing may be stored and the
+    setting is not known (it lives only in signed buttons until consent), so nobody can
+    be alerted; the person is told that honestly and given 999 and the NSPCC line.
+    Staff without a family row are not parents writing about their home: not checked.
+    """
     s = context.bot_data.services
     matched = s.safeguarding.match(text)
     if matched is None:
         return False
+    if family is None:
+        if await s.store.practitioners_of(user_id(update)):
+            return False
+        log.warning("safeguarding words from someone not signed up: helplines given, nothing kept")
+        await send(update, context, escape(t.gettext(NOT_JOINED_REPLY)))
+        return True
     await raise_alert(s, family.id, family.setting_id, text, matched)
     await send(
         update,
@@ -96,6 +120,8 @@ async def _safeguarding(
             )
         ),
     )
+    if family.step != "done" and family.status not in ("stopped", "blocked"):
+        await ask_step(update, context, family, t)
     return True
 
 
@@ -117,6 +143,8 @@ async def on_text(update: Update, context: Ctx) -> None:
         return
     s = context.bot_data.services
     family, t = await family_and_t(update, context)
+    if await _safeguarding(update, context, family, t, message.text):
+        return
     if family is None:
         if await s.store.practitioners_of(user_id(update)):
             text = t.gettext("You are signed in as staff. Type /help to see your commands.")
@@ -133,8 +161,6 @@ async def on_text(update: Update, context: Ctx) -> None:
     if family.status == "onboarding":
         await send(update, context, escape(t.gettext("Please choose one of the buttons below.")))
         await ask_step(update, context, family, t)
-        return
-    if await _safeguarding(update, context, family, t, message.text):
         return
     delivery = await _answering(family, message, context)
     await s.store.add_event(
@@ -153,11 +179,11 @@ async def on_media(update: Update, context: Ctx) -> None:
         return
     s = context.bot_data.services
     family, t = await family_and_t(update, context)
-    if family is None or family.status == "onboarding":
-        await not_enrolled_yet(update, context, family, t)
-        return
     caption = message.caption or None
     if caption and await _safeguarding(update, context, family, t, caption):
+        return
+    if family is None or family.status == "onboarding":
+        await not_enrolled_yet(update, context, family, t)
         return
     delivery = await _answering(family, message, context)
     kind, file_id, duration = "photo", "", None
