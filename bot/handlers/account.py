@@ -13,6 +13,7 @@ from html import escape
 from telegram import InputFile, Update
 
 from bot.handlers.common import chat_id, family_and_t, send, tidy_buttons, user_id
+from bot.handlers.onboarding import carry_on_signing_up, signed_up
 from bot.handlers.practitioner import staff_help
 from bot.handlers.steps import ask_step
 from bot.handlers.summary import commands_help, summary_text
@@ -219,6 +220,9 @@ async def resume_command(update: Update, context: Ctx) -> None:
         return
     family, t = found
     s = context.bot_data.services
+    if not signed_up(family):  # stopped half-way through signing up: finish that first
+        await carry_on_signing_up(update, context, family, t)
+        return
     if family.status in ("paused", "stopped", "blocked"):
         await s.store.set_status(family.id, "active")
     await send(

@@ -14,9 +14,10 @@ from telegram import Update
 
 from bot.handlers.common import chat_id, family_and_t, send, tidy_buttons, user_id
 from bot.handlers.steps import ask_step
-from bot.i18n import LOCALES, language_name, negotiate
+from bot.i18n import LOCALES, Translator, language_name, negotiate
 from bot.keyboards import signed_rows
 from bot.services import NOTICE_VERSION, Ctx
+from bot.store import Family
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +94,33 @@ async def start(update: Update, context: Ctx) -> None:
     await send(update, context, text, signed_rows(s.signer, user_id(update), rows))
 
 
+def signed_up(family: Family) -> bool:
+    """Whether the family finished signing up: how often is the journey's last answer.
+
+    A family that sent /stop half-way is 'stopped' like any other; this tells the two
+    apart, also for rows stopped before anyone kept a note of it.
+    """
+    return family.cadence is not None
+
+
+async def carry_on_signing_up(update: Update, context: Ctx, family: Family, t: Translator) -> None:
+    """Back after /stop during sign-up: sign-up again, at the question they had reached."""
+    s = context.bot_data.services
+    if family.status != "onboarding":
+        await s.store.set_status(family.id, "onboarding")
+    await send(
+        update, context, escape(t.gettext("Welcome back! Let's carry on where we left off."))
+    )
+    await ask_step(update, context, family, t)
+
+
 async def _welcome_back(update: Update, context: Ctx) -> None:
     s = context.bot_data.services
     family, t = await family_and_t(update, context)
     assert family is not None
     _ = t.gettext
-    if family.status == "onboarding":
-        await send(update, context, escape(_("Welcome back! Let's carry on where we left off.")))
-        await ask_step(update, context, family, t)
+    if family.status == "onboarding" or not signed_up(family):
+        await carry_on_signing_up(update, context, family, t)
         return
     if family.status in ("stopped", "blocked"):
         await s.store.set_status(family.id, "active")

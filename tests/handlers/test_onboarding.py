@@ -143,3 +143,33 @@ async def test_stickers_and_locations_get_a_kind_answer(env: BotEnv) -> None:
     replies = (await user.wait_for_messages(before + 2))[before:]
     assert all("only read words, photos and voice notes" in r.plain for r in replies)
     assert (await env.store.table_counts(["events"]))["events"] == 0
+
+
+# -- /stop half-way through signing up, then back ---------------------------------------
+
+
+@pytest.mark.parametrize("back", ["/start sunflower-code", "/start", "/resume"])
+async def test_stop_during_sign_up_then_back_finishes_signing_up(env: BotEnv, back: str) -> None:
+    user = env.sandbox.user(1010)
+    await env.say(user, f"/start {env.setting.parent_code}")
+    await env.press(user, "English")
+    await env.press(user, "Yes, I agree")
+    await env.press(user, "Yes, they may")
+    await env.say(user, "Amy")
+    [done] = await env.say(user, "/stop")
+    assert "you won't get any more messages" in done.plain
+    welcome, question = await env.say(user, back, replies=2)
+    assert "carry on where we left off" in welcome.plain
+    assert "2026" in question.buttons  # the birth year, where they stopped
+    await env.press(user, "2024")
+    await env.press(user, "Mar")
+    await env.press(user, "No, that's all")
+    await env.press(user, "Wednesday")
+    await env.press(user, "Morning (9:30)")
+    [summary] = await env.press(user, "Three short messages a week")
+    assert "Amy" in summary.plain
+    family = await env.store.family_by_chat(user.id)
+    assert family is not None and family.status == "active"
+    assert (family.weekday, family.slot, family.cadence) == (2, "morning", 3)
+    children = await env.store.children_of(family.id)
+    assert [(c.first_name, c.birth_month) for c in children] == [("Amy", "2024-03")]
