@@ -141,6 +141,38 @@ async def _welcome_back(update: Update, context: Ctx) -> None:
     )
 
 
+def retention_notice(t: Translator, months: int, photo_months: int) -> str:
+    """The consent notice's promise about deletion, from the configured retention.
+
+    One plural msgid per sentence, so a translator can inflect "after N months" as their
+    language needs. Photos are never kept longer than the replies they belong to, so
+    when both periods are equal the photo sentence is left out.
+    """
+    photo_months = min(photo_months, months)
+    parts = [
+        t.ngettext(
+            "How long: replies are deleted after {n} month.",
+            "How long: replies are deleted after {n} months.",
+            months,
+        ).replace("{n}", str(months))
+    ]
+    if photo_months < months:
+        parts.append(
+            t.ngettext(
+                "Photos and voice notes are deleted after {n} month.",
+                "Photos and voice notes are deleted after {n} months.",
+                photo_months,
+            ).replace("{n}", str(photo_months))
+        )
+    parts.append(
+        t.gettext(
+            "You can see everything we hold with /mydata and delete it all at any time "
+            "with /delete."
+        )
+    )
+    return escape(" ".join(parts))
+
+
 async def on_language(update: Update, context: Ctx, parts: list[str]) -> None:
     s = context.bot_data.services
     setting_id, code = int(parts[1]), parts[2]
@@ -172,12 +204,7 @@ async def on_language(update: Update, context: Ctx, parts: list[str]) -> None:
                     "notes only if you say yes. We never share it with anyone else."
                 )
             ).replace("{setting}", escape(setting.name)),
-            escape(
-                _(
-                    "How long: replies are deleted after 12 months. You can see everything we "
-                    "hold with /mydata and delete it all at any time with /delete."
-                )
-            ),
+            retention_notice(t, s.config.retention_months, s.config.photo_retention_months),
             escape(_("Is that OK?")),
         ]
     )

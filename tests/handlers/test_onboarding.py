@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.i18n import language_name
+from bot.app import build_application, running
+from bot.clock import Clock
+from bot.handlers.onboarding import retention_notice
+from bot.i18n import Catalogs, language_name
+from bot.sandbox import Sandbox
 from bot.services import NOTICE_VERSION
-from tests.conftest import BotEnv, start_bot
+from tests.conftest import TEST_OPTIONS, BotEnv, make_config, start_bot
 from tests.journey import enrol
 
 
@@ -173,3 +178,32 @@ async def test_stop_during_sign_up_then_back_finishes_signing_up(env: BotEnv, ba
     assert (family.weekday, family.slot, family.cadence) == (2, "morning", 3)
     children = await env.store.children_of(family.id)
     assert [(c.first_name, c.birth_month) for c in children] == [("Amy", "2024-03")]
+
+
+# -- the consent notice states the configured retention ---------------------------------
+
+
+async def test_consent_notice_states_the_configured_retention(
+    sandbox: Sandbox, tmp_path: Path, clock: Clock
+) -> None:
+    config = replace(
+        make_config(sandbox, tmp_path / "six.db"), retention_months=6, photo_retention_months=1
+    )
+    app = build_application(config, clock, TEST_OPTIONS)
+    async with running(app) as services:
+        setting = await services.store.add_setting("Oak Centre", "Europe/London", "oak-code")
+        env = BotEnv(sandbox, services, clock, setting, app.bot)
+        user = sandbox.user(1011)
+        await env.say(user, "/start oak-code")
+        [notice] = await env.press(user, "English")
+    assert "replies are deleted after 6 months" in notice.plain
+    assert "Photos and voice notes are deleted after 1 month." in notice.plain
+    assert "12 months" not in notice.plain
+    assert "/mydata" in notice.plain and "/delete" in notice.plain
+
+
+def test_retention_notice_leaves_out_photos_kept_as_long_as_replies() -> None:
+    t = Catalogs().for_locale("en")
+    text = retention_notice(t, 1, 3)  # photos are never kept longer than their reply
+    assert text.startswith("How long: replies are deleted after 1 month. You can see")
+    assert "Photos" not in text
