@@ -194,6 +194,17 @@ def _transcript(family: Family, limit: int = 6) -> str:
     return "\n".join(lines)
 
 
+def _alert(s: Services, staff: SandboxUser) -> str:
+    """The safeguarding alert as this person received it.
+
+    The safeguarding lead also gets the digest (text, chart, HTML, CSV), so their last
+    message is not the alert: pick the text that opens with the alert's heading.
+    """
+    heading = "⚠️ " + s.catalogs.for_locale("en").gettext("Safeguarding alert")
+    alerts = [m.plain for m in staff.messages() if m.kind == "text" and m.plain.startswith(heading)]
+    return alerts[-1] if alerts else "(none: the alert did not arrive)"
+
+
 async def _demo(out: Path) -> int:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="playtalk-demo-"))
@@ -263,7 +274,7 @@ async def _demo(out: Path) -> int:
             print(_transcript(arabic))
             print(_transcript(somali, limit=3))
             print("=== The safeguarding lead's alert ===\n")
-            print(dsl.messages()[-1].plain if dsl.messages() else "(none)")
+            print(_alert(s, dsl))
             print("\n=== The practitioner's weekly digest ===\n")
             print("\n\n".join(m.plain for m in digest if m.method == "sendMessage"))
             print("\n=== Written to ./" + str(out) + "/ ===")
