@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto
+from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, ReplyParameters
 from telegram.constants import ParseMode
 
 from bot.keyboards import checkin_rows, keyboard, reply_buttons
@@ -42,15 +42,33 @@ class Payload:
     setting_id: int | None = None
     week: str | None = None
     alert_id: int | None = None
+    # Sent as a reply to this message of the recipient's chat (when it still exists).
+    reply_to: int | None = None
+    # Staff replies: who wrote it, so the family's answer finds its way back.
+    staff_reply_id: int | None = None
+    # Inline buttons under a text, photo or voice part: rows of (label, signed data).
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     def dump(self) -> str:
         out: dict[str, Any] = {"send": self.send}
-        for name in ("text", "file_id", "filename", "last", "setting_id", "week", "alert_id"):
+        for name in (
+            "text",
+            "file_id",
+            "filename",
+            "last",
+            "setting_id",
+            "week",
+            "alert_id",
+            "reply_to",
+            "staff_reply_id",
+        ):
             value = getattr(self, name)
             if value:
                 out[name] = value
         if self.items:
             out["items"] = [list(item) for item in self.items]
+        if self.buttons:
+            out["buttons"] = [[list(b) for b in row] for row in self.buttons]
         if self.data:
             out["data"] = base64.b64encode(self.data).decode("ascii")
         return json.dumps(out, ensure_ascii=False)
@@ -69,6 +87,12 @@ class Payload:
             setting_id=d.get("setting_id"),
             week=d.get("week"),
             alert_id=d.get("alert_id"),
+            reply_to=d.get("reply_to"),
+            staff_reply_id=d.get("staff_reply_id"),
+            buttons=tuple(
+                tuple((str(label), str(data)) for label, data in row)
+                for row in d.get("buttons", ())
+            ),
         )
 
 
@@ -115,17 +139,46 @@ async def send_family(bot: Bot, s: Services, item: Outgoing) -> int:
 
 
 async def send_payload(bot: Bot, chat_id: int, p: Payload) -> int:
-    """One call for one staff part; returns the (first) message id."""
+    """One call for one part; returns the (first) message id."""
     html = ParseMode.HTML
+    # A reply to a message the parent has since deleted still goes, just not as a reply.
+    reply = (
+        ReplyParameters(message_id=p.reply_to, allow_sending_without_reply=True)
+        if p.reply_to
+        else None
+    )
+    markup = keyboard(p.buttons) if p.buttons else None
     if p.send == "text":
-        m = await bot.send_message(chat_id, p.text, parse_mode=html, disable_web_page_preview=True)
+        m = await bot.send_message(
+            chat_id,
+            p.text,
+            parse_mode=html,
+            disable_web_page_preview=True,
+            reply_parameters=reply,
+            reply_markup=markup,
+        )
     elif p.send == "photo":
-        m = await bot.send_photo(chat_id, p.file_id, caption=p.text or None, parse_mode=html)
+        m = await bot.send_photo(
+            chat_id,
+            p.file_id,
+            caption=p.text or None,
+            parse_mode=html,
+            reply_parameters=reply,
+            reply_markup=markup,
+        )
     elif p.send == "album":
         media = [InputMediaPhoto(f, caption=c or None, parse_mode=html) for f, c in p.items]
-        return (await bot.send_media_group(chat_id, media))[0].message_id
+        sent = await bot.send_media_group(chat_id, media, reply_parameters=reply)
+        return sent[0].message_id
     elif p.send == "voice":
-        m = await bot.send_voice(chat_id, p.file_id, caption=p.text or None)
+        m = await bot.send_voice(
+            chat_id,
+            p.file_id,
+            caption=p.text or None,
+            parse_mode=html,
+            reply_parameters=reply,
+            reply_markup=markup,
+        )
     elif p.send == "upload_photo":
         m = await bot.send_photo(chat_id, InputFile(io.BytesIO(p.data), filename=p.filename))
     elif p.send == "document":

@@ -50,6 +50,7 @@ class Kind(StrEnum):
     STAFF_REPLY = "staff_reply"
     NOTICE = "notice"
     MONTHLY = "monthly"
+    RECORDING = "recording"  # a practitioner's voice reading an activity in a home language
     # To a practitioner (a JSON payload).
     ALERT = "alert"
     DIGEST = "digest"
@@ -57,7 +58,12 @@ class Kind(StrEnum):
 
 
 PLAN_KINDS: tuple[Kind, ...] = (Kind.ACTIVITY, Kind.WHY, Kind.GROW, Kind.SINGLE, Kind.CHECKIN)
-FAMILY_MESSAGE_KINDS: tuple[Kind, ...] = (Kind.STAFF_REPLY, Kind.NOTICE, Kind.MONTHLY)
+FAMILY_MESSAGE_KINDS: tuple[Kind, ...] = (
+    Kind.STAFF_REPLY,
+    Kind.NOTICE,
+    Kind.MONTHLY,
+    Kind.RECORDING,
+)
 STAFF_KINDS: tuple[Kind, ...] = (Kind.ALERT, Kind.DIGEST, Kind.PARENT_REPLY)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.digest import Digest, compute
@@ -72,7 +73,7 @@ def digest_parts(
     parts = [Payload("text", text=chunk) for chunk in render_messages(digest, t, setting_name)]
     parts += photo_parts(render_album(digest, t))
     parts += [
-        Payload("voice", file_id=v.file_id, text=v.child or "")
+        Payload("voice", file_id=v.file_id, text=escape(v.child or ""))
         for v in digest.highlights.voices[:MAX_VOICES]
     ]
     chart = render_chart(digest, t) if digest.trend else None

@@ -6,11 +6,11 @@
 CREATE TABLE deliveries_v3 (
     id               INTEGER PRIMARY KEY,
     -- To a family: the weekly plan's touches and check-ins (with a child), staff
-    -- replies, notices and the monthly note (with a payload). To a practitioner:
+    -- replies, notices, the monthly note and recorded activities (with a payload). To a practitioner:
     -- alerts, digest parts and a parent's answer to a staff reply.
     kind             TEXT NOT NULL
                      CHECK (kind IN ('activity', 'why', 'grow', 'single', 'checkin',
-                                     'staff_reply', 'notice', 'monthly',
+                                     'staff_reply', 'notice', 'monthly', 'recording',
                                      'alert', 'digest', 'parent_reply')),
     family_id        INTEGER REFERENCES families(id) ON DELETE CASCADE,
     child_id         INTEGER REFERENCES children(id) ON DELETE CASCADE,
@@ -36,7 +36,8 @@ CREATE TABLE deliveries_v3 (
     UNIQUE (child_id, iso_week, touch),
     UNIQUE (group_key, seq),
     CHECK ((practitioner_id IS NULL) = (kind IN ('activity', 'why', 'grow', 'single', 'checkin',
-                                                 'staff_reply', 'notice', 'monthly'))),
+                                                 'staff_reply', 'notice', 'monthly',
+                                                 'recording'))),
     CHECK (practitioner_id IS NOT NULL OR family_id IS NOT NULL),
     CHECK (child_id IS NOT NULL OR kind NOT IN ('activity', 'why', 'grow', 'single', 'checkin')),
     CHECK (payload IS NOT NULL OR state != 'pending'
