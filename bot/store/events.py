@@ -10,7 +10,8 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import GroupCommit, StoreBase
+from bot.store.db import StoreBase
+from bot.store.groupcommit import GroupCommit
 from bot.store.models import Event
 
 _INSERT_EVENT = (

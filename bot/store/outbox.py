@@ -17,8 +17,9 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.store.db import GroupCommit, StoreBase
+from bot.store.db import StoreBase
 from bot.store.deliveries import delivery_from_row
+from bot.store.groupcommit import GroupCommit
 from bot.store.models import Outgoing
 from bot.vocab import PLAN_KINDS
 
