@@ -42,6 +42,21 @@ def delivery_from_row(row: Any) -> Delivery:
     )
 
 
+def _candidate(r: Any) -> PlanCandidate:
+    return PlanCandidate(
+        child=child_from_row(r),
+        family_id=r["family_id"],
+        setting_id=r["setting_id"],
+        locale=r["locale"],
+        weekday=r["weekday"],
+        slot=r["slot"],
+        cadence=r["cadence"],
+        timezone=r["timezone"],
+        focus_area=r["focus_area"],
+        focus_until=date.fromisoformat(r["focus_until"]) if r["focus_until"] else None,
+    )
+
+
 class DeliveryQueries(StoreBase):
     # -- planning -----------------------------------------------------------
     async def plan_candidates(self, after_child_id: int, limit: int) -> list[PlanCandidate]:
@@ -56,21 +71,49 @@ class DeliveryQueries(StoreBase):
             " ORDER BY c.id LIMIT ?",
             (after_child_id, limit),
         )
-        return [
-            PlanCandidate(
-                child=child_from_row(r),
-                family_id=r["family_id"],
-                setting_id=r["setting_id"],
-                locale=r["locale"],
-                weekday=r["weekday"],
-                slot=r["slot"],
-                cadence=r["cadence"],
-                timezone=r["timezone"],
-                focus_area=r["focus_area"],
-                focus_until=date.fromisoformat(r["focus_until"]) if r["focus_until"] else None,
+        return [_candidate(r) for r in rows]
+
+    async def plan_candidates_of_family(self, family_id: int) -> list[PlanCandidate]:
+        """The same, for one family: planned the moment it signs up or changes its plan."""
+        rows = await self.fetchall(
+            "SELECT c.*, f.setting_id, f.locale, f.weekday, f.slot, f.cadence,"
+            " s.timezone, s.focus_area, s.focus_until"
+            " FROM children c JOIN families f ON f.id = c.family_id"
+            " JOIN settings s ON s.id = f.setting_id"
+            " WHERE f.id = ? AND f.status = 'active' AND f.weekday IS NOT NULL"
+            " AND f.slot IS NOT NULL AND f.cadence IS NOT NULL"
+            " ORDER BY c.id",
+            (family_id,),
+        )
+        return [_candidate(r) for r in rows]
+
+    async def unplan_unstarted(self, family_id: int, child_id: int | None = None) -> int:
+        """Delete planned weeks nothing of which has gone out yet, so they can be planned again.
+
+        A week whose activity was sent (or is being sent) keeps its rows: only what
+        the family has not seen is replaced. Returns the number of rows deleted.
+        """
+        async with self.write() as db:
+            cursor = await db.execute(
+                "DELETE FROM deliveries WHERE family_id = ? AND practitioner_id IS NULL"
+                " AND kind IN ('activity', 'why', 'grow', 'single') AND state = 'pending'"
+                " AND (? IS NULL OR child_id = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.child_id = deliveries.child_id"
+                "  AND o.iso_week = deliveries.iso_week AND o.kind != 'checkin'"
+                "  AND o.state != 'pending')",
+                (family_id, child_id, child_id),
             )
-            for r in rows
-        ]
+            return int(cursor.rowcount)
+
+    async def pending_activities(self, family_id: int) -> list[Delivery]:
+        """A family's planned activity messages not yet sent, soonest first."""
+        rows = await self.fetchall(
+            "SELECT * FROM deliveries WHERE family_id = ? AND practitioner_id IS NULL"
+            " AND touch = 1 AND kind IN ('activity', 'single') AND state IN ('pending', 'sending')"
+            " ORDER BY due_at, id",
+            (family_id,),
+        )
+        return [delivery_from_row(r) for r in rows]
 
     async def activity_history(self, child_ids: Sequence[int]) -> dict[int, list[str]]:
         """Activities each child already had (oldest first), ignoring check-ins."""

@@ -126,6 +126,15 @@ class EventQueries(StoreBase):
         )
         return row is not None
 
+    async def tapped_weeks(self, family_id: int, tap: str) -> set[str]:
+        """The ISO weeks whose activity this family answered with ``tap`` (any child)."""
+        rows = await self.fetchall(
+            "SELECT DISTINCT d.iso_week FROM events e JOIN deliveries d ON d.id = e.delivery_id"
+            " WHERE e.family_id = ? AND e.kind = 'tap' AND e.tap = ? AND d.iso_week IS NOT NULL",
+            (family_id, tap),
+        )
+        return {str(r[0]) for r in rows}
+
     async def events_of_family(self, family_id: int) -> list[Event]:
         rows = await self.fetchall(
             "SELECT * FROM events WHERE family_id = ? ORDER BY id", (family_id,)

@@ -63,6 +63,7 @@ def child_from_row(row: Any) -> Child:
         family_id=row["family_id"],
         first_name=row["first_name"],
         birth_month=row["birth_month"],
+        level_offset=row["level_offset"],
     )
 
 
@@ -173,6 +174,17 @@ class FamilyQueries(StoreBase):
                 "UPDATE children SET first_name = ?, birth_month = ? WHERE id = ?",
                 (first_name, birth_month, child_id),
             )
+
+    async def shift_level(self, child_id: int, months: int, bound: int) -> int:
+        """Move a child's level offset by ``months``, kept within +-``bound``; the new offset."""
+        async with self.write() as db:
+            await db.execute(
+                "UPDATE children SET level_offset = MAX(?, MIN(?, level_offset + ?)) WHERE id = ?",
+                (-bound, bound, months, child_id),
+            )
+            cursor = await db.execute("SELECT level_offset FROM children WHERE id = ?", (child_id,))
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def remove_child(self, child_id: int) -> None:
         async with self.write() as db:

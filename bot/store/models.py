@@ -60,6 +60,8 @@ class Child:
     family_id: int
     first_name: str | None
     birth_month: str  # "YYYY-MM"
+    # Months added to the age when choosing ideas: "Too hard" lowers it, "Too easy" raises it.
+    level_offset: int = 0
 
     def age_months(self, on: date) -> int:
         year, month = (int(part) for part in self.birth_month.split("-"))
