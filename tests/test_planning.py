@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.content import Activity, Library, load_library
+from bot.planning import (
+    LEVEL_BOUND,
+    LEVEL_STEP,
+    choose_activity,
+    lighter_cadence_due,
+    plan_family,
+    plan_weeks,
+    replan_family,
+)
 from bot.store import Store
-from bot.planning import choose_activity, plan_weeks
 from bot.timing import first_delivery, in_quiet_hours, local_due
 from tests.factories import active_family
 
@@ -144,3 +152,58 @@ def test_siblings_are_spread_over_different_activities() -> None:
         choose_activity(LIBRARY, child, 24, [], date(2026, 11, 25)).id for child in range(40)
     )
     assert len(picks) > 5
+
+
+def test_too_hard_and_too_easy_move_every_choice_to_a_younger_or_older_fit() -> None:
+    """At 30 months there are ideas on both sides; the offset picks that side each week."""
+    for child in range(12):
+        history: list[str] = []
+        for week in range(6):
+            on = date(2026, 3, 2) + timedelta(weeks=week)
+            easier = choose_activity(LIBRARY, child, 30, history, on, None, -6)
+            history.append(easier.id)
+            assert easier.fits(24) and not easier.fits(30), easier.id
+        harder = choose_activity(LIBRARY, child, 30, [], date(2026, 3, 2), None, 6)
+        assert harder.fits(36) and not harder.fits(30), harder.id
+    # A second tap goes a step further; beyond the library the age stays within it.
+    further = choose_activity(LIBRARY, 3, 30, [], date(2026, 3, 2), None, -12)
+    assert further.fits(18) and further.max_months < 24
+    oldest = choose_activity(LIBRARY, 3, 58, [], date(2026, 3, 2), None, 12)
+    assert oldest.fits(60)
+
+
+def test_not_this_week_offers_a_lighter_cadence_once_per_streak() -> None:
+    assert not lighter_cadence_due(set(), "2026-W48", 3)  # the first busy week
+    assert lighter_cadence_due({"2026-W48"}, "2026-W49", 3)  # the second in a row
+    assert lighter_cadence_due({"2026-W53"}, "2027-W01", 3)  # across a 53-week year
+    assert not lighter_cadence_due({"2026-W48"}, "2026-W49", 1)  # already one a week
+    assert not lighter_cadence_due({"2026-W48", "2026-W49"}, "2026-W49", 3)  # a sibling's tap
+    assert not lighter_cadence_due({"2026-W48", "2026-W49"}, "2026-W50", 3)  # third in a row
+    assert not lighter_cadence_due({"2026-W47"}, "2026-W49", 3)  # not consecutive
+    # A new streak after a week that went ahead asks again.
+    assert lighter_cadence_due({"2026-W47", "2026-W48", "2026-W51"}, "2026-W52", 3)
+
+
+async def test_replanning_replaces_only_weeks_nothing_was_sent_of(
+    store: Store, clock: Clock
+) -> None:
+    setting = await store.add_setting("Oak", "Europe/London", "oak")
+    family, [child] = await active_family(store, setting.id, 15, weekday=2, cadence=3)
+    await plan_family(store, LIBRARY, family.id, clock.now())
+    this_week = [d for d in await store.deliveries_of_family(family.id) if d.touch == 1][0]
+    await store.mark_sent(this_week.id, 99)
+    await store.update_family(family.id, cadence=1)
+    await replan_family(store, LIBRARY, family.id, clock.now())
+    rows = await store.deliveries_of_family(family.id)
+    # This week had its activity: its other touches stay. Next week is planned anew.
+    assert [(d.iso_week, d.kind) for d in rows] == [
+        ("2026-W48", "activity"),
+        ("2026-W48", "why"),
+        ("2026-W48", "grow"),
+        ("2026-W49", "single"),
+    ]
+    assert rows[0].id == this_week.id and rows[0].state == "sent"
+    # The level offset is kept within two steps either way.
+    for _ in range(4):
+        await store.shift_level(child.id, -LEVEL_STEP, LEVEL_BOUND)
+    assert (await store.children_of(family.id))[0].level_offset == -LEVEL_BOUND

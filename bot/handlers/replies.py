@@ -13,22 +13,26 @@ from telegram.constants import ChatType
 from bot.alerts import raise_alert
 from bot.handlers.account import is_stop_word, stop_command
 from bot.handlers.common import family_and_t, send, tidy_buttons, user_id
-from bot.handlers.steps import ask_step, name_text
+from bot.handlers.steps import ask_step, lighter_offer_rows, name_text
 from bot.i18n import Translator
-from bot.keyboards import TAP_LABELS
+from bot.keyboards import TAP_LABELS, signed_rows
 from bot.messages import N_
+from bot.planning import adjust_level, lighter_cadence_due
 from bot.services import Ctx
 from bot.store import Delivery, Family
+from bot.vocab import Tap
 
 log = logging.getLogger(__name__)
 
 REPLY_WINDOW = timedelta(days=7)
 BUTTON_LIFETIME = timedelta(days=21)
-TAP_THANKS = {
-    "done": N_("Wonderful! Thank you for playing together."),
-    "not_this_week": N_("That's fine. Busy weeks happen. There will be a new idea next week."),
-    "too_hard": N_("Thank you for telling us. We'll choose something a little easier."),
-    "too_easy": N_("Thank you for telling us. We'll choose something a little more challenging."),
+# Each promise here is kept by the planner: bot.planning.adjust_level moves the child's
+# next ideas, and a second "Not this week" in a row offers one message a week.
+TAP_THANKS: dict[str, str] = {
+    Tap.DONE: N_("Wonderful! Thank you for playing together."),
+    Tap.NOT_THIS_WEEK: N_("That's fine. Busy weeks happen. There will be a new idea next week."),
+    Tap.TOO_HARD: N_("Thank you for telling us. We'll choose something a little easier."),
+    Tap.TOO_EASY: N_("Thank you for telling us. We'll choose something a little more challenging."),
 }
 
 
@@ -64,14 +68,30 @@ async def on_tap(update: Update, context: Ctx, family: Family, parts: list[str])
         await query.answer()
     if await s.store.tap_recorded(delivery.id, tap):
         return
+    offer = False
+    if tap == Tap.NOT_THIS_WEEK:
+        before = await s.store.tapped_weeks(family.id, tap)
+        offer = lighter_cadence_due(before, delivery.iso_week, family.cadence)
     await s.store.add_event(
         family.id, "tap", child_id=delivery.child_id, delivery_id=delivery.id, tap=tap
     )
+    if tap in (Tap.TOO_HARD, Tap.TOO_EASY):
+        # Re-planned before the thanks goes, so "we'll choose" is already true when read.
+        await adjust_level(s.store, s.library, delivery, tap, s.clock.now())
+    text = escape(t.gettext(TAP_THANKS[tap]))
+    rows = None
+    if offer:
+        ask = t.gettext(
+            "Would one message a week suit you better for now? It has the activity and why it "
+            "matters."
+        )
+        text += "\n\n" + escape(ask)
+        rows = signed_rows(s.signer, user_id(update), lighter_offer_rows(t))
     # Two independent calls: marking the choice on the activity and the thank-you go
     # out together, so the thanks arrives one round trip sooner.
     await asyncio.gather(
         tidy_buttons(update, t.gettext(TAP_LABELS[tap])),
-        send(update, context, escape(t.gettext(TAP_THANKS[tap]))),
+        send(update, context, text, rows),
     )
 
 

@@ -64,6 +64,8 @@ async def on_callback(update: Update, context: Ctx) -> None:
             await account.on_delete(update, context, family, parts[1])
         elif kind == "Q":
             await replies.on_checkin(update, context, family, parts[1])
+        elif kind == "NT":
+            await steps.on_lighter_offer(update, context, family, parts[1])
     except (ValueError, IndexError):
         # A signed payload from an older version of a keyboard: harmless, say so.
         log.info("malformed button payload of kind %s", kind)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from html import escape
 
 from telegram import Update
@@ -17,6 +18,7 @@ from bot.handlers.summary import summary_text
 from bot.i18n import Translator
 from bot.keyboards import ButtonSpec, signed_rows
 from bot.messages import N_
+from bot.planning import plan_family, replan_family
 from bot.services import Ctx
 from bot.store import Family
 from bot.timing import SLOTS
@@ -196,7 +198,9 @@ async def on_step_button(update: Update, context: Ctx, family: Family, parts: li
         elif family.weekday is None:
             await _go(update, context, family, t, step="weekday")
         else:
+            # /addchild finished: the new child's first idea is planned now, not in an hour.
             await s.store.update_family(family.id, step="done")
+            await plan_family(s.store, s.library, family.id, s.clock.now())
             await send(update, context, escape(_("Saved. Thank you!")))
     elif kind == "D":
         await tidy_buttons(update, t.weekday(int(parts[1]) % 7))
@@ -205,7 +209,7 @@ async def on_step_button(update: Update, context: Ctx, family: Family, parts: li
         await tidy_buttons(update, _(SLOT_LABELS[parts[1]]))
         if enrolled:
             await s.store.update_family(family.id, slot=parts[1], step="done")
-            await send_summary(update, context, family.id)
+            await _plan_and_summarise(update, context, family.id, replan=True)
             return
         await _go(update, context, family, t, slot=parts[1], step="cadence")
     elif kind == "K" and parts[1] in ("1", "3"):
@@ -215,7 +219,25 @@ async def on_step_button(update: Update, context: Ctx, family: Family, parts: li
         await s.store.update_family(family.id, cadence=int(parts[1]), step="done")
         if not enrolled:
             await s.store.set_status(family.id, "active")
-        await send_summary(update, context, family.id)
+        await _plan_and_summarise(update, context, family.id, replan=enrolled)
+
+
+async def _plan_and_summarise(
+    update: Update, context: Ctx, family_id: int, *, replan: bool
+) -> None:
+    """Plan the family, then say when its first idea comes, both at one instant.
+
+    The hourly plan skips a slot already past, so a family joining at 09:20 for
+    09:30 would otherwise get nothing that day although the summary promised it.
+    A changed day, time or cadence replaces the weeks not yet sent (``replan``).
+    """
+    s = context.bot_data.services
+    now = s.clock.now()
+    if replan:
+        await replan_family(s.store, s.library, family_id, now)
+    else:
+        await plan_family(s.store, s.library, family_id, now)
+    await send_summary(update, context, family_id, now)
 
 
 async def _child_month(
@@ -247,6 +269,7 @@ async def _child_month(
     editing = _step_child(family.step)
     if editing is not None:
         await s.store.update_child(editing, family.draft_name, birth)
+        await replan_family(s.store, s.library, family.id, now, editing)  # a new age
         await _go(update, context, family, t, step="done", draft_name=None, draft_year=None)
         await send(update, context, escape(_("Saved. Thank you!")))
         return
@@ -254,8 +277,32 @@ async def _child_month(
     await _go(update, context, family, t, step="more", draft_name=None, draft_year=None)
 
 
-async def send_summary(update: Update, context: Ctx, family_id: int) -> None:
+async def send_summary(
+    update: Update, context: Ctx, family_id: int, now: datetime | None = None
+) -> None:
     s = context.bot_data.services
     family = await s.store.get_family(family_id)
     assert family is not None
-    await send(update, context, await summary_text(s, family))
+    await send(update, context, await summary_text(s, family, now))
+
+
+def lighter_offer_rows(t: Translator) -> list[list[ButtonSpec]]:
+    """Asked after "Not this week" on two weeks in a row (see bot.planning.lighter_cadence_due)."""
+    _ = t.gettext
+    return [[(_("One message a week instead"), ("NT", 1))], [(_("Keep as it is"), ("NT", 3))]]
+
+
+async def on_lighter_offer(update: Update, context: Ctx, family: Family, choice: str) -> None:
+    """The answer to that offer: one message a week from the next week not yet sent."""
+    s = context.bot_data.services
+    t = s.catalogs.for_locale(family.locale)
+    _ = t.gettext
+    if choice == "1":
+        await tidy_buttons(update, _("One message a week instead"))
+        await s.store.update_family(family.id, cadence=1)
+        await replan_family(s.store, s.library, family.id, s.clock.now())
+        text = _("Done: from now on, one message a week. You can change this in /settings.")
+        await send(update, context, escape(text))
+    elif choice == "3":
+        await tidy_buttons(update, _("Keep as it is"))
+        await send(update, context, escape(_("Lovely! We'll keep the ideas coming.")))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.messages import child_label
+from bot.planning import promised_due
 from bot.services import Services
 from bot.store import Family
-from bot.timing import SLOTS, first_delivery, local_date
+from bot.timing import local_date
 
 
 def commands_help(t: Translator) -> str:
@@ -26,7 +29,12 @@ def commands_help(t: Translator) -> str:
     return "\n".join(f"{cmd} – {escape(text)}" for cmd, text in lines)
 
 
-async def summary_text(s: Services, family: Family) -> str:
+async def summary_text(s: Services, family: Family, now: datetime | None = None) -> str:
+    """What the family signed up for; the first idea's day and time is what the outbox holds.
+
+    ``now`` is the moment the step that planned the family used, so the promise and the
+    plan are computed at one instant.
+    """
     t = s.catalogs.for_locale(family.locale)
     _ = t.gettext
     setting = await s.store.get_setting(family.setting_id)
@@ -37,9 +45,11 @@ async def summary_text(s: Services, family: Family) -> str:
     parts = ["🎉 <b>" + escape(_("You're all set!")) + "</b>"]
     parts.append(escape(_("Play ideas for: {children}")).replace("{children}", names))
     if family.weekday is not None and family.slot is not None and setting is not None:
-        due = first_delivery(family.weekday, family.slot, setting.timezone, s.clock.now())
+        due = await promised_due(
+            s.store, family.id, family.weekday, family.slot, setting.timezone, now or s.clock.now()
+        )
         day = t.date(local_date(due, setting.timezone), "full")
-        when = t.time(SLOTS[family.slot], "short")
+        when = t.time(due.astimezone(ZoneInfo(setting.timezone)).time(), "short")
         parts.append(
             escape(_("Your first play idea comes on {date} at {time}."))
             .replace("{date}", escape(day))
