@@ -2,6 +2,8 @@
 
 Every command resolves the caller's own setting from their membership; nothing
 takes a setting id from the user, so one setting's staff never reach another's.
+A person of several settings chooses which one their commands act on
+(bot/handlers/membership.py), and holds there the role they were given there.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from bot.alerts import queue_waiting_alerts
 from bot.codes import JOIN_CODE_TTL, new_join_code, parent_link
 from bot.content import AREAS
 from bot.digest.delivery import queue_digest
-from bot.handlers.common import chat_id, send, user_id
+from bot.handlers.common import chat_id, send, tidy_buttons, user_id
+from bot.handlers.membership import membership, setting_rows, staff, working_in
 from bot.i18n import Translator, negotiate
 from bot.messages import N_, child_label
 from bot.services import Ctx
-from bot.store import Practitioner
 from bot.textsplit import split_html
 from bot.vocab import Role
 
@@ -43,32 +45,24 @@ STATUS_NAMES = {
 }
 
 
-async def _staff(
-    update: Update, context: Ctx, *roles: str
-) -> tuple[Practitioner, Translator] | None:
-    """The caller's membership (most recent), or a polite refusal."""
+async def on_setting_choice(update: Update, context: Ctx, t: Translator, parts: list[str]) -> None:
+    """A press on a setting button: remember it, then show what can be done there."""
     s = context.bot_data.services
-    memberships = await s.store.practitioners_of(user_id(update))
-    if not memberships:
-        family = await s.store.family_by_chat(chat_id(update))
-        t = s.catalogs.for_locale(family.locale if family else "en")
-        await send(update, context, escape(t.gettext("Sorry, that command is for nursery staff.")))
-        return None
-    me = memberships[-1]
-    if me.blocked_at is not None:
-        await s.store.unblock_practitioner(me.id)  # they wrote to us: reachable again
-    t = s.catalogs.for_locale(me.locale)
-    if roles and me.role not in roles:
-        await send(update, context, escape(t.gettext("Sorry, only a lead can do that.")))
-        return None
-    return me, t
+    setting_id = int(parts[1])
+    if not await s.store.choose_setting(user_id(update), setting_id):
+        await send(update, context, escape(t.gettext("Sorry, this button has expired.")))
+        return
+    setting = await s.store.get_setting(setting_id)
+    await tidy_buttons(update, escape(setting.name) if setting else None)
+    await staff_help(update, context)
 
 
 async def staff_help(update: Update, context: Ctx) -> None:
-    found = await _staff(update, context)
+    found = await membership(update, context)
     if found is None:
         return
-    me, t = found
+    me, t, memberships = found
+    s = context.bot_data.services
     _ = t.gettext
     lines = [
         ("/digest", _("this week's digest so far")),
@@ -80,7 +74,14 @@ async def staff_help(update: Update, context: Ctx) -> None:
             ("/newcode", _("a join code for a colleague (add: lead or safeguarding)")),
             ("/focus", _("favour an area for some weeks, e.g. /focus cll 4")),
         ]
-    await send(update, context, "\n".join(f"{c} – {escape(d)}" for c, d in lines))
+    text = "\n".join(f"{c} – {escape(d)}" for c, d in lines)
+    if len(memberships) == 1:
+        await send(update, context, text)
+        return
+    others = [m for m in memberships if m.setting_id != me.setting_id]
+    switch = escape(_("To work in another setting, choose it below."))
+    text = f"{await working_in(s, t, me)}\n\n{text}\n\n{switch}"
+    await send(update, context, text, await setting_rows(s, user_id(update), others))
 
 
 async def join_command(update: Update, context: Ctx) -> None:
@@ -117,7 +118,7 @@ async def join_command(update: Update, context: Ctx) -> None:
     s.throttle.forgive(THROTTLE_KIND, user_id(update), now)
     setting = await s.store.get_setting(me.setting_id)
     log.info("practitioner %s joined setting %s as %s", me.id, me.setting_id, me.role)
-    name = escape(setting.name if setting else "")
+    name = escape(t.isolate(setting.name if setting else ""))
     await send(
         update,
         context,
@@ -129,7 +130,7 @@ async def join_command(update: Update, context: Ctx) -> None:
 
 
 async def newcode_command(update: Update, context: Ctx) -> None:
-    found = await _staff(update, context, "lead")
+    found = await staff(update, context, "lead")
     if found is None:
         return
     me, t = found
@@ -148,7 +149,7 @@ async def newcode_command(update: Update, context: Ctx) -> None:
 
 
 async def families_command(update: Update, context: Ctx) -> None:
-    found = await _staff(update, context)
+    found = await staff(update, context)
     if found is None:
         return
     me, t = found
@@ -165,7 +166,7 @@ async def families_command(update: Update, context: Ctx) -> None:
     lines = ["<b>" + escape(_("Families")) + f"</b> ({len(families)})"]
     for family in families:
         children = await s.store.children_of(family.id)
-        names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or "–"
+        names = t.join(escape(child_label(t, c.first_name)) for c in children) or "–"
         last = (
             t.date(family.last_reply_at.date(), "medium")
             if family.last_reply_at
@@ -179,7 +180,7 @@ async def families_command(update: Update, context: Ctx) -> None:
 
 
 async def invite_command(update: Update, context: Ctx) -> None:
-    found = await _staff(update, context)
+    found = await staff(update, context)
     if found is None:
         return
     me, t = found
@@ -205,7 +206,7 @@ async def invite_command(update: Update, context: Ctx) -> None:
 
 
 async def focus_command(update: Update, context: Ctx) -> None:
-    found = await _staff(update, context, "lead")
+    found = await staff(update, context, "lead")
     if found is None:
         return
     me, t = found
@@ -247,7 +248,7 @@ async def focus_command(update: Update, context: Ctx) -> None:
 
 
 async def digest_command(update: Update, context: Ctx) -> None:
-    found = await _staff(update, context)
+    found = await staff(update, context)
     if found is None:
         return
     me, _t = found

@@ -12,7 +12,7 @@ from html import escape
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, onboarding, replies, steps
+from bot.handlers import account, onboarding, practitioner, replies, steps
 from bot.handlers.common import family_and_t, send, user_id
 from bot.services import Ctx
 
@@ -34,6 +34,10 @@ async def on_callback(update: Update, context: Ctx) -> None:
         return
     kind = parts[0]
     try:
+        if kind == "W":  # staff choosing a setting: no family involved
+            await query.answer()
+            await practitioner.on_setting_choice(update, context, t, parts)
+            return
         if kind in _PRE_CONSENT:
             await query.answer()
             if family is not None:

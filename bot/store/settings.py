@@ -97,7 +97,12 @@ class SettingQueries(StoreBase):
     async def redeem_join_code(
         self, code: str, user_id: int, chat_id: int, locale: str
     ) -> Practitioner | None:
-        """Use a code once: the check and the marking happen in one transaction."""
+        """Use a code once: the check and the marking happen in one transaction.
+
+        A code changes the role in its own setting only; the person's other
+        memberships keep theirs. Joining forgets which setting they had chosen, so a
+        person of several settings is asked again rather than acting on one unawares.
+        """
         now = to_db(self.clock.now())
         async with self.write() as db:
             async with db.execute(
@@ -119,6 +124,7 @@ class SettingQueries(StoreBase):
                 " chat_id = excluded.chat_id",
                 (row["setting_id"], user_id, chat_id, row["role"], locale, now),
             )
+            await db.execute("UPDATE practitioners SET chosen = 0 WHERE user_id = ?", (user_id,))
         found = await self.fetchone(
             "SELECT * FROM practitioners WHERE setting_id = ? AND user_id = ?",
             (row["setting_id"], user_id),
@@ -130,6 +136,30 @@ class SettingQueries(StoreBase):
             "SELECT * FROM practitioners WHERE user_id = ? ORDER BY id", (user_id,)
         )
         return [_practitioner(r) for r in rows]
+
+    async def chosen_setting(self, user_id: int) -> int | None:
+        """The setting this person last chose to act on, if any."""
+        row = await self.fetchone(
+            "SELECT setting_id FROM practitioners WHERE user_id = ? AND chosen = 1"
+            " ORDER BY id LIMIT 1",
+            (user_id,),
+        )
+        return int(row["setting_id"]) if row else None
+
+    async def choose_setting(self, user_id: int, setting_id: int) -> bool:
+        """Remember the setting this person's commands act on; False if not a member."""
+        async with self.write() as db:
+            async with db.execute(
+                "SELECT 1 FROM practitioners WHERE user_id = ? AND setting_id = ?",
+                (user_id, setting_id),
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    return False
+            await db.execute(
+                "UPDATE practitioners SET chosen = (setting_id = ?) WHERE user_id = ?",
+                (setting_id, user_id),
+            )
+        return True
 
     async def setting_staff(self, setting_id: int, role: str | None = None) -> list[Practitioner]:
         if role is None:

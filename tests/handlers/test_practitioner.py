@@ -7,10 +7,10 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from bot.codes import new_join_code
-from bot.sandbox import SandboxUser
 from bot.digest.delivery import queue_due_digests
-from scheduler.dispatch import dispatch_due
 from bot.planning import plan_weeks
+from bot.sandbox import SandboxUser
+from scheduler.dispatch import dispatch_due
 from tests.conftest import BotEnv
 from tests.factories import active_family
 
@@ -150,3 +150,57 @@ async def test_invite_sends_qr_and_a_poster_in_every_language(env: BotEnv) -> No
     assert "Sunflower Nursery" in page and "<svg" in page and 'dir="rtl"' in page
     for code in env.services.catalogs.codes:
         assert env.t(code).gettext("Scan for weekly play ideas") in page
+
+
+async def test_a_lead_who_joins_a_second_setting_keeps_the_lead_role_in_the_first(
+    env: BotEnv,
+) -> None:
+    elm = await env.store.add_setting("Elm Centre", "Europe/London", "elm")
+    await active_family(env.store, env.setting.id, 6400, children=(("Sunny", "2024-01"),))
+    await active_family(env.store, elm.id, 6401, children=(("Elmo", "2024-01"),))
+    person = env.sandbox.user(6008)
+    await _join(env, person, env.setting.id, "lead")
+    code = new_join_code()
+    await env.store.add_join_code(elm.id, code, "practitioner", timedelta(days=7))
+    welcome, ask = await env.say(person, f"/join {code}", replies=2)
+    assert "You have joined Elm Centre" in welcome.plain
+    assert "Which one should your commands act on?" in ask.plain
+    assert ask.buttons == ["Sunflower Nursery", "Elm Centre"]
+    # Until a setting is chosen, a command asks rather than acting on one of them.
+    [asked] = await env.say(person, "/families")
+    assert "Which one" in asked.plain and "Sunny" not in asked.plain
+    [help_a] = await env.press(person, "Sunflower Nursery")
+    assert "You are working in Sunflower Nursery as lead." in help_a.plain
+    assert "/newcode" in help_a.plain and help_a.buttons == ["Elm Centre"]
+    [made] = await env.say(person, "/newcode")
+    assert "A one-off code for a colleague" in made.plain
+    [families] = await env.say(person, "/families")
+    assert "Sunny" in families.plain and "Elmo" not in families.plain
+    [help_b] = await env.press(person, "Elm Centre")
+    assert "You are working in Elm Centre as practitioner." in help_b.plain
+    assert "/newcode" not in help_b.plain
+    for command in ("/newcode", "/focus cll 2"):
+        [refused] = await env.say(person, command)
+        assert "only a lead" in refused.plain and "Elm Centre as practitioner" in refused.plain
+    [families] = await env.say(person, "/families")
+    assert "Elmo" in families.plain and "Sunny" not in families.plain
+    roles = {p.setting_id: p.role for p in await env.store.practitioners_of(person.id)}
+    assert roles == {env.setting.id: "lead", elm.id: "practitioner"}
+    assert (await env.store.get_setting(elm.id)).focus_area is None  # type: ignore[union-attr]
+
+
+async def test_a_setting_button_works_only_for_a_setting_of_ones_own(env: BotEnv) -> None:
+    elm = await env.store.add_setting("Elm Centre", "Europe/London", "elm")
+    oak = await env.store.add_setting("Oak House", "Europe/London", "oak")
+    person = env.sandbox.user(6009)
+    await _join(env, person, env.setting.id, "lead")
+    code = new_join_code()
+    await env.store.add_join_code(elm.id, code, "lead", timedelta(days=7))
+    _welcome, ask = await env.say(person, f"/join {code}", replies=2)
+    forged = env.services.signer.sign(person.id, "W", oak.id)
+    before = len(person.messages())
+    person.press_data(forged, message_id=ask.message_id)
+    [refused] = (await person.wait_for_messages(before + 1))[before:]
+    assert "expired" in refused.plain
+    [still_asks] = await env.say(person, "/digest")
+    assert "Which one should your commands act on?" in still_asks.plain
