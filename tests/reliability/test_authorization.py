@@ -111,6 +111,13 @@ async def test_practitioners_see_only_their_own_setting(
             before = len(lead.messages())
             lead.send_text(command)
             await lead.wait_for_messages(before + 1)
+            if command.startswith("/digest"):  # in parts through the outbox, the CSV last
+                await sandbox.wait_until(
+                    lambda b=before: any(
+                        (m.file_name or "").endswith(".csv") for m in lead.messages()[b:]
+                    ),
+                    timeout=15,
+                )
             await bot.settle()
             seen = _everything(sandbox, lead.messages()[before:])
             for name in THEIRS:
@@ -126,7 +133,13 @@ async def test_practitioners_see_only_their_own_setting(
         # Their own lead does see all of it: what was looked for above is really there.
         before = len(world.their_lead.messages())
         world.their_lead.send_text("/digest")
-        await world.their_lead.wait_for_messages(before + 1)
+        # The digest comes through the outbox in parts; the CSV is the last one.
+        await sandbox.wait_until(
+            lambda: any(
+                (m.file_name or "").endswith(".csv") for m in world.their_lead.messages()[before:]
+            ),
+            timeout=15,
+        )
         await bot.settle()
         theirs = _everything(sandbox, world.their_lead.messages()[before:])
         assert THEIR_WORDS in theirs and world.their_photo in theirs and THEIRS[0] in theirs
@@ -185,7 +198,10 @@ async def test_safeguarding_alerts_go_to_the_familys_own_setting_only(
         world = await _two_settings(bot)
         ours_before = len(world.our_lead.messages())
         await bot.say(world.their_parent, "my partner hits my child when he is angry")
-        await world.their_lead.wait_for_messages(1)
+        await sandbox.wait_until(
+            lambda: any("Safeguarding alert" in m.plain for m in world.their_lead.messages()),
+            timeout=10,
+        )
         [alert] = [m for m in world.their_lead.messages() if "Safeguarding alert" in m.plain]
         assert "hits my child" in alert.plain
         assert len(world.our_lead.messages()) == ours_before
