@@ -26,7 +26,7 @@ from bot.buttons import ButtonSigner
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import load_library
-from bot.handlers import account, onboarding, practitioner, replies, router
+from bot.handlers import account, gate, onboarding, practitioner, replies, router
 from bot.i18n import Catalogs
 from bot.messages import N_
 from bot.request import AiohttpRequest
@@ -146,6 +146,14 @@ def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         "invite": practitioner.invite_command,
         "focus": practitioner.focus_command,
     }
+    # Safeguarding hears edits and words after a command too, before anything else runs.
+    app.add_handler(
+        MessageHandler(
+            private & (filters.UpdateType.EDITED_MESSAGE | filters.COMMAND),
+            gate.check_edits_and_command_words,
+        ),
+        group=-1,
+    )
     app.add_handler(ChatMemberHandler(replies.on_group, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(~private & ~filters.UpdateType.EDITED, replies.on_group))
     for name, callback in commands.items():

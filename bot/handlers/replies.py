@@ -35,8 +35,7 @@ TAP_THANKS: dict[str, str] = {
     Tap.TOO_EASY: N_("Thank you for telling us. We'll choose something a little more challenging."),
 }
 
-
-# No family row: not consented, so nothing is kept and no lead can be told (see _safeguarding).
+# No family row: not consented, so nothing is kept and no lead can be told (see safeguarding_first).
 NOT_JOINED_REPLY = N_(
     "Thank you for telling us. You have not joined playtalk yet, so this message has not "
     "been passed on to anyone and we have not kept it. Please talk to someone you trust at "
@@ -105,7 +104,7 @@ async def _answering(family: Family, message: Message, context: Ctx) -> Delivery
     return await s.store.latest_sent_activity(family.id, s.clock.now() - REPLY_WINDOW)
 
 
-async def _safeguarding(
+async def safeguarding_first(
     update: Update, context: Ctx, family: Family | None, t: Translator, text: str
 ) -> bool:
     """Check words first, in every state; on a match answer kindly and stop here.
@@ -163,7 +162,7 @@ async def on_text(update: Update, context: Ctx) -> None:
         return
     s = context.bot_data.services
     family, t = await family_and_t(update, context)
-    if await _safeguarding(update, context, family, t, message.text):
+    if await safeguarding_first(update, context, family, t, message.text):
         return
     if family is None:
         if await s.store.practitioners_of(user_id(update)):
@@ -200,7 +199,7 @@ async def on_media(update: Update, context: Ctx) -> None:
     s = context.bot_data.services
     family, t = await family_and_t(update, context)
     caption = message.caption or None
-    if caption and await _safeguarding(update, context, family, t, caption):
+    if caption and await safeguarding_first(update, context, family, t, caption):
         return
     if family is None or family.status == "onboarding":
         await not_enrolled_yet(update, context, family, t)

@@ -158,3 +158,28 @@ async def test_a_long_message_shows_the_lead_the_words_at_its_end(env: BotEnv) -
     assert "Also my partner HITS me when he drinks." in alert.plain
     assert "<b>partner HITS me</b>" in (alert.text or "")
     assert alert.plain.split("Message:\n", 1)[1].startswith(play[:40])  # and how it began
+
+
+async def test_worry_added_by_editing_a_message_reaches_the_lead(env: BotEnv) -> None:
+    lead = await _safeguarding_lead(env, 7010)
+    parent = env.sandbox.user(7110)
+    await active_family(env.store, env.setting.id, parent.id)
+    message_id = parent.send_text("We played with the cups today")
+    await parent.wait_for_messages(1)
+    before = len(lead.messages())
+    parent.edit_text(message_id, "We played with the cups today. " + WORRY)
+    alert = await _alert_for(lead, before)
+    assert "Safeguarding alert" in alert.plain and "partner hits me" in alert.plain
+    assert _is_kind_reply((await parent.wait_for_messages(2))[-1])
+
+
+async def test_worry_written_after_a_command_reaches_the_lead(env: BotEnv) -> None:
+    lead = await _safeguarding_lead(env, 7011)
+    parent = env.sandbox.user(7111)
+    await active_family(env.store, env.setting.id, parent.id)
+    before = len(lead.messages())
+    parent.send_text("/help " + WORRY)
+    alert = await _alert_for(lead, before)
+    assert "partner hits me" in alert.plain
+    answers = await parent.wait_for_messages(2)
+    assert any(_is_kind_reply(m) for m in answers)  # and /help itself still answers
