@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.planning import plan_weeks
 from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
 from scheduler.nudge import nudge_quiet_families
-from bot.planning import plan_weeks
 from tests.conftest import BotEnv
 from tests.factories import active_family
 

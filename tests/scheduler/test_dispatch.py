@@ -8,9 +8,9 @@ from pathlib import Path
 from bot.app import Options
 from bot.clock import Clock
 from bot.i18n import LOCALES
+from bot.planning import plan_weeks
 from bot.sandbox import Sandbox
 from scheduler.dispatch import dispatch_due
-from bot.planning import plan_weeks
 from tests.conftest import BotEnv, start_bot
 from tests.factories import active_family
 
