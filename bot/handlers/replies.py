@@ -13,6 +13,7 @@ from telegram.constants import ChatType
 from bot.alerts import raise_alert
 from bot.handlers.account import is_stop_word, stop_command
 from bot.handlers.common import family_and_t, send, tidy_buttons, user_id
+from bot.handlers.staff_input import on_staff_message
 from bot.handlers.steps import ask_step, lighter_offer_rows, name_text
 from bot.i18n import Translator
 from bot.keyboards import TAP_LABELS, signed_rows
@@ -165,10 +166,7 @@ async def on_text(update: Update, context: Ctx) -> None:
     if await safeguarding_first(update, context, family, t, message.text):
         return
     if family is None:
-        if await s.store.practitioners_of(user_id(update)):
-            text = t.gettext("You are signed in as staff. Type /help to see your commands.")
-            await send(update, context, escape(text))
-        else:
+        if not await on_staff_message(update, context):
             await not_enrolled_yet(update, context, None, t)
         return
     if is_stop_word(message.text, t):
@@ -200,6 +198,8 @@ async def on_media(update: Update, context: Ctx) -> None:
     family, t = await family_and_t(update, context)
     caption = message.caption or None
     if caption and await safeguarding_first(update, context, family, t, caption):
+        return
+    if family is None and await on_staff_message(update, context):
         return
     if family is None or family.status == "onboarding":
         await not_enrolled_yet(update, context, family, t)

@@ -22,6 +22,7 @@ from bot.store.models import (
 from bot.store.outbox import NewFamilyMessage, NewStaffMessage, OutboxQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingQueries, hash_code
+from bot.store.staff import StaffQueries
 
 TABLES = (
     "meta",
@@ -34,11 +35,19 @@ TABLES = (
     "events",
     "safeguarding_alerts",
     "digests_sent",
+    "staff_replies",
+    "recordings",
 )
 
 
 class Store(
-    SettingQueries, FamilyQueries, DeliveryQueries, OutboxQueries, EventQueries, ReportQueries
+    SettingQueries,
+    FamilyQueries,
+    DeliveryQueries,
+    OutboxQueries,
+    EventQueries,
+    ReportQueries,
+    StaffQueries,
 ):
     """The database behind one playtalk process."""
 

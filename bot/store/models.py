@@ -29,6 +29,8 @@ class Practitioner:
     locale: str
     blocked_at: datetime | None = None
     blocked_reason: str | None = None
+    display_name: str | None = None  # what families see under a staff reply
+    awaiting: str | None = None  # JSON: what this person is in the middle of writing
 
 
 @dataclass(frozen=True, slots=True)

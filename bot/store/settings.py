@@ -41,6 +41,8 @@ def _practitioner(row: Any) -> Practitioner:
         locale=row["locale"],
         blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
         blocked_reason=row["blocked_reason"],
+        display_name=row["display_name"],
+        awaiting=row["awaiting"],
     )
 
 
