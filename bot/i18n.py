@@ -212,7 +212,3 @@ class Catalogs:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(self._translators)
-
-    def missing_report(self) -> dict[str, int]:
-        """How many messages fell back to English so far, per locale."""
-        return {code: len(t.missing) for code, t in self._translators.items() if t.missing}

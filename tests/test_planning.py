@@ -19,6 +19,7 @@ from bot.planning import (
 from bot.store import Store
 from bot.timing import first_delivery, in_quiet_hours, local_due
 from tests.factories import active_family
+from tests.storeview import deliveries_of_family
 
 LIBRARY = load_library()
 
@@ -32,7 +33,7 @@ async def test_three_touches_two_weeks_and_replanning_adds_nothing(
     assert report.deliveries_added == 6
     again = await plan_weeks(store, LIBRARY, clock.now())
     assert again.deliveries_added == 0
-    rows = await store.deliveries_of_family(family.id)
+    rows = await deliveries_of_family(store, family.id)
     first_week = [d for d in rows if d.iso_week == "2026-W48"]
     assert [(d.touch, d.kind) for d in first_week] == [(1, "activity"), (2, "why"), (3, "grow")]
     # Wednesday, Friday, Sunday at 09:30 London (GMT in November).
@@ -55,9 +56,9 @@ async def test_one_message_cadence_and_paused_families_get_nothing(
     stopped, _ = await active_family(store, setting.id, 13)
     await store.set_status(stopped.id, "stopped")
     await plan_weeks(store, LIBRARY, clock.now())
-    assert [d.kind for d in await store.deliveries_of_family(single.id)] == ["single", "single"]
-    assert await store.deliveries_of_family(paused.id) == []
-    assert await store.deliveries_of_family(stopped.id) == []
+    assert [d.kind for d in await deliveries_of_family(store, single.id)] == ["single", "single"]
+    assert await deliveries_of_family(store, paused.id) == []
+    assert await deliveries_of_family(store, stopped.id) == []
 
 
 async def test_a_slot_already_past_this_week_starts_next_week(store: Store, clock: Clock) -> None:
@@ -65,7 +66,7 @@ async def test_a_slot_already_past_this_week_starts_next_week(store: Store, cloc
     # Monday 10:00: Monday's 09:30 slot has gone.
     family, _ = await active_family(store, setting.id, 14, weekday=0, cadence=1)
     await plan_weeks(store, LIBRARY, clock.now())
-    [delivery] = await store.deliveries_of_family(family.id)
+    [delivery] = await deliveries_of_family(store, family.id)
     assert delivery.iso_week == "2026-W49"
     assert delivery.due_at == first_delivery(0, "morning", "Europe/London", clock.now())
 
@@ -190,11 +191,11 @@ async def test_replanning_replaces_only_weeks_nothing_was_sent_of(
     setting = await store.add_setting("Oak", "Europe/London", "oak")
     family, [child] = await active_family(store, setting.id, 15, weekday=2, cadence=3)
     await plan_family(store, LIBRARY, family.id, clock.now())
-    this_week = [d for d in await store.deliveries_of_family(family.id) if d.touch == 1][0]
+    this_week = [d for d in await deliveries_of_family(store, family.id) if d.touch == 1][0]
     await store.mark_sent(this_week.id, 99)
     await store.update_family(family.id, cadence=1)
     await replan_family(store, LIBRARY, family.id, clock.now())
-    rows = await store.deliveries_of_family(family.id)
+    rows = await deliveries_of_family(store, family.id)
     # This week had its activity: its other touches stay. Next week is planned anew.
     assert [(d.iso_week, d.kind) for d in rows] == [
         ("2026-W48", "activity"),

@@ -8,7 +8,7 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -194,10 +194,6 @@ class StoreBase:
             return row
         return None
 
-    async def schema_version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
-
     async def secret(self) -> bytes:
         """A per-database key for signing button data; made once, never leaves the file."""
         row = await self.fetchone("SELECT value FROM meta WHERE key = 'button_key'")
@@ -257,13 +253,6 @@ class StoreBase:
                 await self._db.backup(dest)
             finally:
                 await dest.close()
-
-    async def table_counts(self, tables: Iterable[str]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for table in tables:
-            row = await self.fetchone(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - names are ours
-            counts[table] = int(row[0]) if row else 0
-        return counts
 
 
 async def _migrate(db: aiosqlite.Connection) -> None:

@@ -181,24 +181,6 @@ class DeliveryQueries(StoreBase):
         )
         return delivery_from_row(row) if row else None
 
-    async def deliveries_of_family(self, family_id: int) -> list[Delivery]:
-        rows = await self.fetchall(
-            "SELECT * FROM deliveries WHERE family_id = ? AND practitioner_id IS NULL"
-            " ORDER BY due_at, id",
-            (family_id,),
-        )
-        return [delivery_from_row(r) for r in rows]
-
-    async def delivery_states(self) -> dict[str, int]:
-        rows = await self.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
-        return {r[0]: int(r[1]) for r in rows}
-
-    async def all_deliveries(self) -> list[Delivery]:
-        rows = await self.fetchall(
-            "SELECT * FROM deliveries WHERE practitioner_id IS NULL ORDER BY id"
-        )
-        return [delivery_from_row(r) for r in rows]
-
     async def add_checkin(
         self, family_id: int, child_id: int, iso_week: str, due: datetime
     ) -> None:

@@ -143,11 +143,6 @@ class FamilyQueries(StoreBase):
         )
         return [family_from_row(r) for r in rows]
 
-    async def count_families(self) -> int:
-        row = await self.fetchone("SELECT COUNT(*) FROM families")
-        return int(row[0]) if row else 0
-
-    # -- children -----------------------------------------------------------
     async def add_child(self, family_id: int, first_name: str | None, birth_month: str) -> Child:
         async with self.write() as db:
             cursor = await db.execute(

@@ -75,10 +75,6 @@ class SettingQueries(StoreBase):
     async def list_settings(self) -> list[Setting]:
         return [_setting(r) for r in await self.fetchall("SELECT * FROM settings ORDER BY id")]
 
-    async def set_parent_code(self, setting_id: int, code: str) -> None:
-        async with self.write() as db:
-            await db.execute("UPDATE settings SET parent_code = ? WHERE id = ?", (code, setting_id))
-
     async def set_focus(self, setting_id: int, area: str | None, until: date | None) -> None:
         async with self.write() as db:
             await db.execute(

@@ -41,6 +41,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.request import AiohttpRequest
 from scheduler.dispatch import dispatch_due
+from tests.storeview import delivery_states
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ async def _fanout(spec: BotSpec, conn: Connection) -> None:
             report = await dispatch_due(app.bot, services)
             postponed += report.postponed
             retried += report.retried
-            states = await services.store.delivery_states()
+            states = await delivery_states(services.store)
             if not any(states.get(s) for s in ("pending", "sending")):
                 break
             now = time.monotonic()
@@ -110,7 +111,7 @@ async def _fanout(spec: BotSpec, conn: Connection) -> None:
                 "dispatch_rounds": rounds,
                 "postponed": postponed,
                 "retried": retried,
-                "states": await services.store.delivery_states(),
+                "states": await delivery_states(services.store),
             }
         )
 

@@ -101,6 +101,7 @@ async def measure(db: Path) -> dict[str, Any]:
     from bot.planning import plan_weeks
     from bot.sandbox import Sandbox
     from tests.conftest import make_config
+    from tests.storeview import delivery_states
 
     clock = Clock(PLAN_AT)
     sb = Sandbox()
@@ -113,7 +114,7 @@ async def measure(db: Path) -> dict[str, Any]:
             report = await plan_weeks(services.store, services.library, clock.now())
             planning = time.monotonic() - started
             after_rss, peak = rss_mb(), peak_mb()
-            states = await services.store.delivery_states()
+            states = await delivery_states(services.store)
     finally:
         await sb.stop()
     return {

@@ -19,13 +19,14 @@ from scheduler.jobs import Ticker
 from tests.conftest import BotEnv
 from tests.factories import active_family
 from tests.journey import enrol
+from tests.storeview import deliveries_of_family
 
 # Monday 23 November 2026 (GMT: London time is UTC).
 MONDAY_0920 = datetime(2026, 11, 23, 9, 20, tzinfo=UTC)
 
 
 async def _first_ideas(env: BotEnv, family_id: int) -> list[Delivery]:
-    rows = await env.store.deliveries_of_family(family_id)
+    rows = await deliveries_of_family(env.store, family_id)
     return [d for d in rows if d.touch == 1 and d.state == "pending"]
 
 
@@ -109,7 +110,7 @@ async def _activity_sent(env: BotEnv, user: SandboxUser, birth: str) -> tuple[in
     env.clock.set(FIRST_WEDNESDAY)
     await dispatch_due(env.bot, env.services)
     await user.wait_for_messages(1)
-    [sent] = [d for d in await env.store.deliveries_of_family(family.id) if d.state == "sent"]
+    [sent] = [d for d in await deliveries_of_family(env.store, family.id) if d.state == "sent"]
     refused = env.services.library.get(sent.activity_id)
     assert refused is not None
     return family.id, refused
@@ -119,7 +120,7 @@ async def _next_weeks_idea(env: BotEnv, user: SandboxUser, family_id: int) -> Ac
     """What arrives the following Wednesday, as the parent sees it."""
     [planned] = [
         d
-        for d in await env.store.deliveries_of_family(family_id)
+        for d in await deliveries_of_family(env.store, family_id)
         if d.iso_week == "2026-W49" and d.touch == 1
     ]
     chosen = env.services.library.get(planned.activity_id)
@@ -162,14 +163,14 @@ async def test_a_sibling_keeps_their_level(env: BotEnv) -> None:
         env.store, env.setting.id, user.id, children=(("Amy", "2024-05"), ("Ben", "2024-05"))
     )
     await plan_weeks(env.store, env.services.library, env.clock.now())
-    before = {d.id: d.activity_id for d in await env.store.deliveries_of_family(family.id)}
+    before = {d.id: d.activity_id for d in await deliveries_of_family(env.store, family.id)}
     env.clock.set(FIRST_WEDNESDAY)
     await dispatch_due(env.bot, env.services)
     await user.wait_for_messages(2)
     amys = next(m for m in user.messages() if "Amy" in m.plain)
     user.press("Too hard", message_id=amys.message_id)
     await user.wait_for_messages(3)
-    after = await env.store.deliveries_of_family(family.id)
+    after = await deliveries_of_family(env.store, family.id)
     assert [d.activity_id for d in after if d.child_id == ben.id] == [
         before[d.id] for d in after if d.child_id == ben.id
     ]
@@ -207,7 +208,7 @@ async def test_two_busy_weeks_offer_one_message_a_week(env: BotEnv) -> None:
     fresh = await env.store.family_by_chat(user.id)
     assert fresh is not None and fresh.cadence == 1
     week_after = [
-        d for d in await env.store.deliveries_of_family(family.id) if d.iso_week == "2026-W50"
+        d for d in await deliveries_of_family(env.store, family.id) if d.iso_week == "2026-W50"
     ]
     assert [d.kind for d in week_after] == ["single"]
     # The Wednesday after, one message arrives, and nothing more that week.
@@ -242,6 +243,6 @@ async def test_keep_as_it_is_and_the_offer_comes_once_per_streak(env: BotEnv) ->
     fresh = await env.store.family_by_chat(user.id)
     assert fresh is not None and fresh.cadence == 3
     week_after = [
-        d for d in await env.store.deliveries_of_family(family.id) if d.iso_week == "2026-W51"
+        d for d in await deliveries_of_family(env.store, family.id) if d.iso_week == "2026-W51"
     ]
     assert [d.kind for d in week_after] == ["activity", "why", "grow"]

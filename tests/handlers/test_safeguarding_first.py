@@ -14,6 +14,7 @@ from bot.codes import new_join_code
 from bot.sandbox import SandboxUser, SentMessage
 from tests.conftest import BotEnv
 from tests.factories import active_family
+from tests.storeview import table_counts
 
 WORRY = "I don't know who to tell, my partner hits me when he drinks"
 NAME_QUESTION = "What is your child's first name?"
@@ -132,12 +133,12 @@ async def test_worry_before_consent_gets_the_helplines_and_nothing_is_kept(env: 
     [consent] = await env.press(parent, "English")
     assert "Yes, I agree" in consent.buttons
     tables = ["families", "children", "events", "safeguarding_alerts", "deliveries"]
-    counts = await env.store.table_counts(tables)
+    counts = await table_counts(env.store, tables)
     before = len(lead.messages())
     [reply] = await env.say(parent, WORRY)
     assert "999" in reply.plain and "0808 800 5000" in reply.plain
     assert "has not been passed on to anyone" in reply.plain  # no false promise of a lead
-    assert await env.store.table_counts(tables) == counts
+    assert await table_counts(env.store, tables) == counts
     assert len(lead.messages()) == before
     # The consent question they were at still works.
     [photo_question] = await env.press(parent, "Yes, I agree")

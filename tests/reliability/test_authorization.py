@@ -17,6 +17,7 @@ from bot.store import TABLES, Setting, hash_code
 from scheduler.dispatch import dispatch_due
 from tests.factories import active_family
 from tests.reliability.support import Bot, start_app
+from tests.storeview import deliveries_of_family, table_counts
 
 STAFF_ONLY = "Sorry, that command is for nursery staff."
 STAFF_COMMANDS = ("/digest", "/families", "/invite", "/focus cll 4", "/newcode lead", "/focus off")
@@ -88,13 +89,13 @@ async def test_parents_cannot_reach_staff_commands(
     async with start_app(sandbox, tmp_path / "auth.db", clock) as bot:
         world = await _two_settings(bot)
         newcomer = sandbox.user(8020)
-        counts = await bot.store.table_counts(TABLES)
+        counts = await table_counts(bot.store, TABLES)
         for parent in (world.our_parent, world.their_parent, newcomer):
             for command in STAFF_COMMANDS:
                 replies = await bot.say(parent, command)
                 assert [m.plain for m in replies] == [STAFF_ONLY], (command, replies)
                 assert [m.method for m in replies] == ["sendMessage"]
-        assert await bot.store.table_counts(TABLES) == counts
+        assert await table_counts(bot.store, TABLES) == counts
         for setting in (world.ours, world.theirs):
             fresh = await bot.store.get_setting(setting.id)
             assert fresh is not None and fresh.focus_area is None
@@ -166,7 +167,7 @@ async def test_forged_and_replayed_buttons_reach_nothing(
         replayed = [b["callback_data"] for row in activity.button_rows for b in row]
         [delivery] = [
             d
-            for d in await store.deliveries_of_family(theirs.id)
+            for d in await deliveries_of_family(store, theirs.id)
             if d.message_id == activity.message_id
         ]
         signer = bot.services.signer

@@ -25,6 +25,7 @@ from bot.vocab import TERMINAL_STATES
 from scheduler.dispatch import MAX_ATTEMPTS, DispatchReport, dispatch_due
 from tests.factories import active_family
 from tests.reliability.support import Bot, ChatFaults, start_app, watch_chats
+from tests.storeview import all_deliveries, deliveries_of_family
 
 WEDNESDAY_0931 = datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
 FAMILY_CHATS = [6100, 6101, 6102, 6103]
@@ -100,7 +101,7 @@ async def _due(bot: Bot) -> list[Delivery]:
     now = bot.clock.now()
     return [
         d
-        for d in await bot.store.all_deliveries()
+        for d in await all_deliveries(bot.store)
         if d.state in ("pending", "sending") and d.due_at <= now
     ]
 
@@ -135,7 +136,7 @@ async def test_every_delivery_ends_terminal_with_a_reason(
         assert not await _due(bot)
         assert report.failed == len(FAMILY_CHATS) and report.sent == 0
         for family_id, chat in zip(family_ids, FAMILY_CHATS, strict=True):
-            rows = await bot.store.deliveries_of_family(family_id)
+            rows = await deliveries_of_family(bot.store, family_id)
             [first] = [d for d in rows if d.touch == 1 and d.iso_week == "2026-W48"]
             assert first.state == "failed" and case.reason in (first.last_error or ""), first
             assert _sends(calls, chat) == case.calls, f"{name}: Telegram was called {calls}"
@@ -163,7 +164,7 @@ async def test_flood_control_postpones_without_failing_or_hammering(
         started = bot.clock.now()
         waiting = [
             d
-            for d in await bot.store.all_deliveries()
+            for d in await all_deliveries(bot.store)
             if d.state == "pending" and d.touch == 1 and d.iso_week == "2026-W48"
         ]
         assert len(waiting) == 3
@@ -190,7 +191,7 @@ async def test_flood_control_postpones_without_failing_or_hammering(
         for family_id in family_ids:
             [row] = [
                 d
-                for d in await bot.store.deliveries_of_family(family_id)
+                for d in await deliveries_of_family(bot.store, family_id)
                 if d.touch == 1 and d.iso_week == "2026-W48"
             ]
             assert row.state == "sent" and row.attempts == 1, row

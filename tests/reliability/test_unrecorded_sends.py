@@ -21,6 +21,7 @@ from bot.services import Services
 from scheduler.dispatch import dispatch_due
 from tests.conftest import MONDAY, start_bot
 from tests.factories import active_family
+from tests.storeview import delivery_states
 
 FAMILIES = 12  # fewer than the dispatcher's 16 sends in flight: all are claimed at once
 
@@ -65,6 +66,6 @@ async def test_sends_the_database_could_not_record_are_not_sent_again(
     assert _activities_per_family(sandbox) == [1] * FAMILIES
     async with start_bot(sandbox, db, clock) as (bot, services):
         await dispatch_due(bot, services)
-        states = await services.store.delivery_states()
+        states = await delivery_states(services.store)
     assert _activities_per_family(sandbox) == [1] * FAMILIES
     assert states.get("sending", 0) == 0 and states["sent"] == FAMILIES

@@ -13,6 +13,7 @@ from bot.sandbox import Sandbox
 from scheduler.dispatch import dispatch_due
 from tests.conftest import BotEnv, start_bot
 from tests.factories import active_family
+from tests.storeview import all_deliveries, deliveries_of_family, delivery_states
 
 WEDNESDAY_0930 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
@@ -25,10 +26,10 @@ async def _drain(env: BotEnv, rounds: int = 40, step: timedelta = timedelta(seco
     """Dispatch until nothing is waiting right now, moving the clock past back-offs."""
     for _ in range(rounds):
         await dispatch_due(env.bot, env.services)
-        states = await env.store.delivery_states()
+        states = await delivery_states(env.store)
         due_left = [
             d
-            for d in await env.store.all_deliveries()
+            for d in await all_deliveries(env.store)
             if d.state == "pending" and d.due_at <= env.clock.now()
         ]
         if not due_left and not states.get("sending"):
@@ -49,7 +50,7 @@ async def test_activity_message_reaches_the_parent_with_buttons(env: BotEnv) -> 
     assert message.buttons == ["We did it 🎉", "Not this week", "Too hard", "Too easy"]
     [first] = [
         d
-        for d in await env.store.deliveries_of_family(family.id)
+        for d in await deliveries_of_family(env.store, family.id)
         if d.touch == 1 and d.state == "sent"
     ]
     assert first.message_id == message.message_id
@@ -77,7 +78,7 @@ async def test_blocked_and_vanished_chats_make_the_family_inactive(env: BotEnv) 
             and family.status == "blocked"
             and reason in (family.status_reason or "")
         )
-        rows = await env.store.deliveries_of_family(family_id)
+        rows = await deliveries_of_family(env.store, family_id)
         assert [d.state for d in rows if d.touch == 1 and d.iso_week == "2026-W48"] == ["failed"]
         assert all(d.state == "cancelled" for d in rows if d.state != "failed")
 
@@ -90,7 +91,7 @@ async def test_server_errors_are_retried_then_fail_with_a_reason(env: BotEnv) ->
     env.clock.set(WEDNESDAY_0930 + timedelta(minutes=1))
     await _drain(env)
     [failed] = [
-        d for d in await env.store.deliveries_of_family(family.id) if d.iso_week == "2026-W48"
+        d for d in await deliveries_of_family(env.store, family.id) if d.iso_week == "2026-W48"
     ]
     assert failed.state == "failed" and failed.attempts == 5
     assert "gave up after 5 attempts" in (failed.last_error or "")
@@ -106,7 +107,7 @@ async def test_flaky_telegram_still_delivers_everything_once(env: BotEnv) -> Non
     env.sandbox.faults.reset_rate = 0.05
     env.clock.set(WEDNESDAY_0930 + timedelta(minutes=1))
     await _drain(env, rounds=80)
-    states = await env.store.delivery_states()
+    states = await delivery_states(env.store)
     assert states.get("sent") == 30 and not states.get("failed")
     assert env.sandbox.counters.server_errors > 0
     # A reset can lose the answer after Telegram accepted the message: those may repeat;
@@ -136,7 +137,7 @@ async def test_missed_deliveries_after_downtime(env: BotEnv) -> None:
     reasons = {
         fam.id: [
             d.last_error
-            for d in await env.store.deliveries_of_family(fam.id)
+            for d in await deliveries_of_family(env.store, fam.id)
             if d.iso_week == "2026-W48"
         ][0]
         for fam in (b, c)
@@ -161,9 +162,9 @@ async def test_restart_in_the_middle_of_dispatch_loses_nothing(
         assert len(claimed) == 4
     async with start_bot(sandbox, db, clock) as (bot, services):
         env = BotEnv(sandbox, services, clock, setting, bot)
-        assert not (await services.store.delivery_states()).get("sending")
+        assert not (await delivery_states(services.store)).get("sending")
         await _drain(env)
-        states = await services.store.delivery_states()
+        states = await delivery_states(services.store)
         assert states.get("sent") == 10
         assert all(len(u.messages()) == 1 for u in users)
 
@@ -204,7 +205,7 @@ async def test_a_week_for_200_families_under_telegram_limits(
         for hour in range(0, 24 * 11):
             clock.set(start + timedelta(hours=hour, minutes=1))
             await _drain(env, rounds=20, step=timedelta(seconds=2))
-        rows = [d for d in await services.store.all_deliveries() if d.iso_week == "2026-W49"]
+        rows = [d for d in await all_deliveries(services.store) if d.iso_week == "2026-W49"]
         states = {d.state for d in rows}
         assert states <= {"sent", "failed", "cancelled"}
         assert all(d.last_error for d in rows if d.state in ("failed", "cancelled"))

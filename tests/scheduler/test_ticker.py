@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.sandbox import Sandbox
 from tests.conftest import TEST_OPTIONS, make_config
 from tests.factories import active_family
+from tests.storeview import delivery_states
 
 FAST = replace(TEST_OPTIONS, schedule_jobs=True, dispatch_every=0.2)
 WEDNESDAY_0900 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ async def _planned_then_due(services: Any, ticker: Any, clock: Clock) -> None:
     """Make the hourly plan due at the next tick, wait for it, then move to 9:31."""
     ticker._last.pop("plan", None)
     for _ in range(50):
-        if (await services.store.delivery_states()).get("pending"):
+        if (await delivery_states(services.store)).get("pending"):
             break
         await asyncio.sleep(0.1)
     clock.set(WEDNESDAY_0900 + timedelta(minutes=31))
