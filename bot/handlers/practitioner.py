@@ -25,6 +25,8 @@ from bot.handlers.membership import membership, setting_rows, staff, working_in
 from bot.i18n import Translator, negotiate
 from bot.messages import N_, child_label
 from bot.services import Ctx
+from bot.staff_replies import MAX_REPLY_BUTTONS, item_button
+from bot.store import Family
 from bot.textsplit import split_html
 from bot.vocab import Role
 
@@ -68,6 +70,7 @@ async def staff_help(update: Update, context: Ctx) -> None:
         ("/digest", _("this week's digest so far")),
         ("/families", _("families, their status and last reply")),
         ("/invite", _("the parent link and a QR poster to print")),
+        ("/cancel", _("stop writing a reply to a family")),
     ]
     if me.role == "lead":
         lines += [
@@ -177,6 +180,25 @@ async def families_command(update: Update, context: Ctx) -> None:
         )
     for chunk in split_html("\n".join(lines)):
         await send(update, context, chunk)
+    await _reply_offer(update, context, t, me.setting_id, {f.id: f for f in families})
+
+
+async def _reply_offer(
+    update: Update, context: Ctx, t: Translator, setting_id: int, families: dict[int, Family]
+) -> None:
+    """One Reply button per family who shared words, a photo or a voice note this week."""
+    s = context.bot_data.services
+    shared = await s.store.recent_shared(setting_id, s.clock.now() - timedelta(days=7))
+    rows = []
+    for family_id, event_id, kind in shared[:MAX_REPLY_BUTTONS]:
+        if family_id not in families:
+            continue
+        names = [c.first_name for c in await s.store.children_of(family_id) if c.first_name]
+        who = ", ".join(names) or f"#{family_id}"
+        rows.append([item_button(s.signer, user_id(update), event_id, kind, who)])
+    if rows:
+        text = t.gettext("Reply to a family who shared something in the last 7 days:")
+        await send(update, context, escape(text), rows)
 
 
 async def invite_command(update: Update, context: Ctx) -> None:

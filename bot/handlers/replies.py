@@ -14,6 +14,7 @@ from bot.alerts import raise_alert
 from bot.handlers.account import is_stop_word, stop_command
 from bot.handlers.common import family_and_t, send, tidy_buttons, user_id
 from bot.handlers.staff_input import on_staff_message
+from bot.handlers.staff_replies import parent_answer
 from bot.handlers.steps import ask_step, lighter_offer_rows, name_text
 from bot.i18n import Translator
 from bot.keyboards import TAP_LABELS, signed_rows
@@ -179,6 +180,8 @@ async def on_text(update: Update, context: Ctx) -> None:
         await send(update, context, escape(t.gettext("Please choose one of the buttons below.")))
         await ask_step(update, context, family, t)
         return
+    if await parent_answer(update, context, family, t, "text", text=message.text[:4096]):
+        return
     delivery = await _answering(family, message, context)
     await s.store.add_event(
         family.id,
@@ -186,6 +189,7 @@ async def on_text(update: Update, context: Ctx) -> None:
         child_id=delivery.child_id if delivery else None,
         delivery_id=delivery.id if delivery else None,
         text=message.text[:4096],
+        message_id=message.message_id,
     )
     await send(update, context, _thanks(t, family, media=False))
 
@@ -204,12 +208,16 @@ async def on_media(update: Update, context: Ctx) -> None:
     if family is None or family.status == "onboarding":
         await not_enrolled_yet(update, context, family, t)
         return
-    delivery = await _answering(family, message, context)
     kind, file_id, duration = "photo", "", None
     if message.photo:
         file_id = message.photo[-1].file_id
     elif message.voice:
         kind, file_id, duration = "voice", message.voice.file_id, _seconds(message.voice.duration)
+        if await parent_answer(
+            update, context, family, t, kind, text=caption, file_id=file_id, duration=duration
+        ):
+            return
+    delivery = await _answering(family, message, context)
     await s.store.add_event(
         family.id,
         kind,
@@ -219,6 +227,7 @@ async def on_media(update: Update, context: Ctx) -> None:
         file_id=file_id,
         duration=duration,
         shared=bool(family.share_photos),
+        message_id=message.message_id,
     )
     await send(update, context, _thanks(t, family, media=True))
 

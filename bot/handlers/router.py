@@ -12,9 +12,10 @@ from html import escape
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, onboarding, practitioner, replies, steps
+from bot.handlers import account, onboarding, practitioner, replies, staff_replies, steps
 from bot.handlers.common import family_and_t, send, user_id
 from bot.services import Ctx
+from bot.staff_replies import CANCEL, REPLY_EVENT, REPLY_FAMILY
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ async def on_callback(update: Update, context: Ctx) -> None:
         if kind == "W":  # staff choosing a setting: no family involved
             await query.answer()
             await practitioner.on_setting_choice(update, context, t, parts)
+            return
+        if kind in (REPLY_EVENT, REPLY_FAMILY, CANCEL):  # staff: checked against their setting
+            await query.answer()
+            if kind == CANCEL:
+                await staff_replies.cancel(update, context)
+            else:
+                await staff_replies.on_reply_button(update, context, t, parts)
             return
         if kind in _PRE_CONSENT:
             await query.answer()

@@ -16,7 +16,8 @@ from bot.store.models import Event
 
 _INSERT_EVENT = (
     "INSERT INTO events (family_id, child_id, delivery_id, kind, tap, text, file_id,"
-    " duration, shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " duration, shared, created_at, message_id, staff_reply_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ENGAGED = "UPDATE families SET last_reply_at = ?, checkin_sent_at = NULL WHERE id = ?"
 
@@ -33,6 +34,8 @@ class _NewEvent:
     duration: int | None
     shared: int
     created_at: str
+    message_id: int | None = None  # the parent's Telegram message (a staff reply answers it)
+    staff_reply_id: int | None = None  # the staff reply this message answers
 
     def row(self) -> tuple[Any, ...]:
         return (
@@ -46,6 +49,8 @@ class _NewEvent:
             self.duration,
             self.shared,
             self.created_at,
+            self.message_id,
+            self.staff_reply_id,
         )
 
 
@@ -94,6 +99,8 @@ class EventQueries(StoreBase):
         file_id: str | None = None,
         duration: int | None = None,
         shared: bool = False,
+        message_id: int | None = None,
+        staff_reply_id: int | None = None,
     ) -> int:
         """Record a reply and note the family as engaged, in one transaction.
 
@@ -111,6 +118,8 @@ class EventQueries(StoreBase):
             duration,
             int(shared),
             to_db(self.clock.now()),
+            message_id,
+            staff_reply_id,
         )
         return await self._event_writes.submit(event)
 
