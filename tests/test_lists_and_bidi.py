@@ -13,6 +13,8 @@ from bot.content import Library, load_library
 from bot.i18n import Catalogs
 from bot.messages import render_activity
 from bot.store import Child
+from tests.conftest import BotEnv
+from tests.journey import enrol
 
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
 
@@ -93,3 +95,10 @@ def test_a_safeguarding_alert_lists_the_children_in_the_leads_language(
         f" · {FSI}يوسف{PDI}, {FSI}ليلى{PDI} and &lt;b&gt; · ar"
     )
     assert names_line("ar", _children("يوسف", "ليلى")).endswith(" · يوسف وليلى · ar")
+
+
+async def test_the_summary_after_sign_up_lists_the_children_as_polish_does(env: BotEnv) -> None:
+    parent = env.sandbox.user(7601, language_code="pl")
+    await enrol(env, parent, "pl", names=("Ola", "Jan"))
+    summary = parent.messages()[-1].plain
+    assert "Ola i Jan" in summary and "Ola, Jan" not in summary

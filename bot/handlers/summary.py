@@ -39,9 +39,7 @@ async def summary_text(s: Services, family: Family, now: datetime | None = None)
     _ = t.gettext
     setting = await s.store.get_setting(family.setting_id)
     children = await s.store.children_of(family.id)
-    names = ", ".join(escape(child_label(t, c.first_name)) for c in children) or escape(
-        _("your child")
-    )
+    names = escape(t.join([child_label(t, c.first_name) for c in children]) or _("your child"))
     parts = ["🎉 <b>" + escape(_("You're all set!")) + "</b>"]
     parts.append(escape(_("Play ideas for: {children}")).replace("{children}", names))
     if family.weekday is not None and family.slot is not None and setting is not None:
