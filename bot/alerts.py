@@ -18,6 +18,7 @@ from bot.messages import child_label
 from bot.outbox import Payload
 from bot.safeguarding import locate
 from bot.services import Services
+from bot.staff_replies import family_reply_button
 from bot.store import Child, NewStaffMessage, Practitioner
 from bot.vocab import Kind, Role
 
@@ -180,7 +181,12 @@ async def queue_alert(s: Services, alert_id: int, exclude: set[int] | None = Non
                 kind=Kind.ALERT,
                 practitioner_id=person.id,
                 family_id=family_id,
-                payload=Payload("text", text=body, alert_id=alert_id).dump(),
+                payload=Payload(
+                    "text",
+                    text=body,
+                    alert_id=alert_id,
+                    buttons=((family_reply_button(t, s.signer, person.user_id, family_id),),),
+                ).dump(),
                 due_at=s.clock.now(),
                 priority=ALERT_PRIORITY,
                 group_key=group_key(alert_id, person.id),

@@ -113,6 +113,8 @@ def compute(
         taps=kinds.count("tap"),
         quiet=len(reach_out),
         lowest_language=by_language[0] if by_language else None,
+        staff_replies=data.staff_replies,
+        parent_answers=data.parent_answers,
     )
     trend = tuple(
         TrendPoint(
@@ -184,7 +186,12 @@ def _highlights(
     shared = [e for e in newest_first if e.kind == "photo" and e.shared and e.file_id]
     photos = tuple(
         Photo(
-            e.file_id or "", _child(e, families), title(e.activity_id), e.created_at.astimezone(tz)
+            e.file_id or "",
+            _child(e, families),
+            title(e.activity_id),
+            e.created_at.astimezone(tz),
+            e.id,
+            e.family_id,
         )
         for e in shared[:MAX_PHOTOS]
     )
@@ -201,6 +208,8 @@ def _highlights(
                     title(e.activity_id),
                     locale,
                     e.created_at.astimezone(tz),
+                    e.id,
+                    e.family_id,
                 )
             )
     voices = tuple(
@@ -210,6 +219,8 @@ def _highlights(
             _child(e, families),
             title(e.activity_id),
             e.created_at.astimezone(tz),
+            e.id,
+            e.family_id,
         )
         for e in newest_first
         if e.kind == "voice" and e.file_id

@@ -21,6 +21,7 @@ from bot.digest.html import render_html
 from bot.digest.telegram import render_album, render_messages
 from bot.outbox import Payload, photo_parts
 from bot.services import Services
+from bot.staff_replies import MAX_REPLY_BUTTONS, item_button, reply_button
 from bot.store import NewStaffMessage, Practitioner
 from bot.timing import iso_week
 from bot.vocab import Kind
@@ -73,9 +74,17 @@ def digest_parts(
     parts = [Payload("text", text=chunk) for chunk in render_messages(digest, t, setting_name)]
     parts += photo_parts(render_album(digest, t))
     parts += [
-        Payload("voice", file_id=v.file_id, text=escape(v.child or ""))
+        Payload(
+            "voice",
+            file_id=v.file_id,
+            text=escape(v.child or ""),
+            buttons=((reply_button(t, s.signer, person.user_id, v.event_id),),)
+            if v.event_id
+            else (),
+        )
         for v in digest.highlights.voices[:MAX_VOICES]
     ]
+    parts += reply_part(s, digest, person)
     chart = render_chart(digest, t) if digest.trend else None
     if chart:
         parts.append(Payload("upload_photo", data=chart, filename="playtalk-trend.png"))
@@ -98,6 +107,34 @@ def digest_parts(
         )
     )
     return parts
+
+
+def reply_part(s: Services, digest: Digest, person: Practitioner) -> list[Payload]:
+    """ "Reply to a family": one button per photo, voice note and own words of the week.
+
+    An album cannot carry buttons, so the week's shared items are listed here, newest
+    first, each button signed for this person and naming the reply it answers.
+    """
+    h = digest.highlights
+    items = [(p.at, p.event_id, "photo", p.child, p.family_id) for p in h.photos]
+    items += [(q.at, q.event_id, "text", q.child, q.family_id) for q in h.quotes]
+    items += [(v.at, v.event_id, "voice", v.child, v.family_id) for v in h.voices]
+    items.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    rows = tuple(
+        (item_button(s.signer, person.user_id, event_id, kind, child or f"#{family}"),)
+        for _at, event_id, kind, child, family in items[:MAX_REPLY_BUTTONS]
+        if event_id
+    )
+    if not rows:
+        return []
+    t = s.catalogs.for_locale(person.locale)
+    text = (
+        "<b>"
+        + escape(t.gettext("Reply to a family"))
+        + "</b>\n"
+        + escape(t.gettext("Answer what a family shared this week: they see it in their own chat."))
+    )
+    return [Payload("text", text=text, buttons=rows)]
 
 
 async def queue_digest(

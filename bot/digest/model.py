@@ -44,6 +44,8 @@ class Photo:
     child: str | None
     activity: str | None
     at: datetime  # local time of the setting
+    event_id: int = 0  # what a Reply button under it answers
+    family_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class Quote:
     activity: str | None
     locale: str
     at: datetime
+    event_id: int = 0
+    family_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,8 @@ class Voice:
     child: str | None
     activity: str | None
     at: datetime
+    event_id: int = 0
+    family_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,8 @@ class Evidence:
     taps: int
     quiet: int  # reach the families least likely to engage
     lowest_language: EquityRow | None
+    staff_replies: int = 0  # two-way contacts: staff answers sent to families this week
+    parent_answers: int = 0  # and parents' answers back to them
 
 
 @dataclass(frozen=True, slots=True)

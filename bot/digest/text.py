@@ -152,6 +152,25 @@ def quiet_line(t: Translator, q: QuietFamily) -> str:
     return f"{children_or(t, q.children)} · {language_in(t, q.locale)} · {days}"
 
 
+def two_way_line(t: Translator, e: Evidence) -> str:
+    """Staff answers to families and parents' answers back (two-way contacts)."""
+    sent = fill(
+        t.ngettext(
+            "Staff replied to families {n} time.",
+            "Staff replied to families {n} times.",
+            e.staff_replies,
+        ),
+        n=e.staff_replies,
+    )
+    answers = fill(
+        t.ngettext(
+            "Parents answered back {n} time.", "Parents answered back {n} times.", e.parent_answers
+        ),
+        n=e.parent_answers,
+    )
+    return f"{sent} {answers}"
+
+
 def evidence_sections(t: Translator, e: Evidence) -> list[tuple[str, list[str]]]:
     """One (standard, evidence lines) pair per standard for working with families."""
     relationships = [
@@ -179,6 +198,8 @@ def evidence_sections(t: Translator, e: Evidence) -> list[tuple[str, list[str]]]
             taps=e.taps,
         ),
     ]
+    if e.staff_replies or e.parent_answers:
+        sharing.append(two_way_line(t, e))
     reach = [
         fill(
             t.ngettext(

@@ -90,6 +90,8 @@ class DigestData:
     deliveries: tuple[DeliveryRow, ...]  # activity touches sent in [start, end)
     events: tuple[EventRow, ...]  # replies in [start, end)
     weeks: tuple[WeekCount, ...]  # oldest first; the last one is [start, end)
+    staff_replies: int = 0  # staff answers to this setting's families in [start, end)
+    parent_answers: int = 0  # parents' answers to staff replies in [start, end)
 
 
 def week_bounds(start: datetime, timezone: str, weeks: int) -> list[tuple[datetime, datetime]]:
@@ -141,6 +143,15 @@ _EVENTS = (
     " ORDER BY e.created_at, e.id"
 )
 
+# Two-way contacts: staff replies sent to the setting's families, and parents' answers.
+_TWO_WAY = (
+    "SELECT (SELECT COUNT(*) FROM staff_replies r JOIN families f ON f.id = r.family_id"
+    "  WHERE f.setting_id = ? AND r.created_at >= ? AND r.created_at < ?),"
+    " (SELECT COUNT(*) FROM events e JOIN families f ON f.id = e.family_id"
+    "  WHERE f.setting_id = ? AND e.created_at >= ? AND e.created_at < ?"
+    "  AND e.staff_reply_id IS NOT NULL)"
+)
+
 
 def _weekly_sql(weeks: int) -> str:
     """Per family, a bitmask of the weeks it was sent an activity and of those it replied.
@@ -172,7 +183,7 @@ class ReportQueries(StoreBase):
     async def digest_data(
         self, setting_id: int, start: datetime, end: datetime, weeks: int = HISTORY_WEEKS
     ) -> DigestData:
-        """Everything one digest needs, read in six statements."""
+        """Everything one digest needs, read in seven statements."""
         setting = await self.fetchone(
             "SELECT name, timezone FROM settings WHERE id = ?", (setting_id,)
         )
@@ -201,6 +212,7 @@ class ReportQueries(StoreBase):
         )
         events = tuple(_event(r) for r in await self.fetchall(_EVENTS, window))
         history = await self.weekly_counts(setting_id, start, end, setting[1], weeks)
+        two_way = await self.fetchone(_TWO_WAY, window + window)
         return DigestData(
             setting_id=setting_id,
             setting_name=setting[0],
@@ -211,6 +223,8 @@ class ReportQueries(StoreBase):
             deliveries=deliveries,
             events=events,
             weeks=history,
+            staff_replies=int(two_way[0]) if two_way else 0,
+            parent_answers=int(two_way[1]) if two_way else 0,
         )
 
     async def weekly_counts(

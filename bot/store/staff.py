@@ -96,14 +96,6 @@ class StaffQueries(StoreBase):
         )
         return None if row is None else (int(row[0]), int(row[1]))
 
-    async def staff_replies_of_family(self, family_id: int) -> list[tuple[int, str]]:
-        """(practitioner id, kind) of each reply staff sent this family, oldest first."""
-        rows = await self.fetchall(
-            "SELECT practitioner_id, kind FROM staff_replies WHERE family_id = ? ORDER BY id",
-            (family_id,),
-        )
-        return [(int(r[0]), str(r[1])) for r in rows]
-
     async def recent_shared(self, setting_id: int, since: datetime) -> list[tuple[int, int, str]]:
         """(family id, latest event id, its kind) for families of the setting who shared
         words, or a photo or voice note staff may see, since ``since``; newest first."""
