@@ -178,3 +178,24 @@ async def test_a_lead_who_blocked_the_bot_is_reported_to_the_operator(env: BotEn
     # Another week's digest is not queued into a chat that refuses it.
     states = await env.store.staff_messages((await env.store.setting_staff(env.setting.id))[0].id)
     assert [s for _kind, s, _e in states].count("sent") == 0
+
+
+async def test_an_alert_nobody_could_receive_reaches_the_first_lead_who_joins(
+    env: BotEnv,
+) -> None:
+    parent = env.sandbox.user(7202)
+    await active_family(env.store, env.setting.id, parent.id, children=(("Ife", "2023-02"),))
+    [kind_answer] = await env.say(parent, "My partner hits me and I am scared to go home")
+    assert "999" in kind_answer.plain
+    assert await env.store.undelivered_alerts(env.setting.id) != []
+    lead = env.sandbox.user(7009)
+    await _join(env, lead, "lead")
+    await _dispatch_until_quiet(env, rounds=2)  # beside the pass the join itself wakes
+    await env.sandbox.wait_until(
+        lambda: any("Safeguarding alert" in m.plain for m in lead.messages())
+    )
+    for _ in range(20):  # the 'delivered' mark follows the send
+        if not await env.store.undelivered_alerts(env.setting.id):
+            break
+        await asyncio.sleep(0.05)
+    assert await env.store.undelivered_alerts(env.setting.id) == []
