@@ -26,7 +26,16 @@ from bot.buttons import ButtonSigner
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import load_library
-from bot.handlers import account, gate, onboarding, practitioner, replies, router, staff_replies
+from bot.handlers import (
+    account,
+    gate,
+    notices,
+    onboarding,
+    practitioner,
+    replies,
+    router,
+    staff_replies,
+)
 from bot.i18n import Catalogs
 from bot.messages import N_
 from bot.request import AiohttpRequest
@@ -146,6 +155,7 @@ def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         "invite": practitioner.invite_command,
         "focus": practitioner.focus_command,
         "cancel": staff_replies.cancel,
+        "notice": notices.notice_command,
     }
     # Safeguarding hears edits and words after a command too, before anything else runs.
     app.add_handler(

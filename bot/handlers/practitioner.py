@@ -76,6 +76,7 @@ async def staff_help(update: Update, context: Ctx) -> None:
         lines += [
             ("/newcode", _("a join code for a colleague (add: lead or safeguarding)")),
             ("/focus", _("favour an area for some weeks, e.g. /focus cll 4")),
+            ("/notice", _("a notice to every family, in their own language")),
         ]
     text = "\n".join(f"{c} – {escape(d)}" for c, d in lines)
     if len(memberships) == 1:

@@ -12,8 +12,9 @@ from html import escape
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, onboarding, practitioner, replies, staff_replies, steps
+from bot.handlers import account, notices, onboarding, practitioner, replies, staff_replies, steps
 from bot.handlers.common import family_and_t, send, user_id
+from bot.notices import NOTICE_KIND
 from bot.services import Ctx
 from bot.staff_replies import CANCEL, REPLY_EVENT, REPLY_FAMILY
 
@@ -38,6 +39,10 @@ async def on_callback(update: Update, context: Ctx) -> None:
         if kind == "W":  # staff choosing a setting: no family involved
             await query.answer()
             await practitioner.on_setting_choice(update, context, t, parts)
+            return
+        if kind == NOTICE_KIND:  # staff: checked against their role
+            await query.answer()
+            await notices.on_button(update, context, t, parts)
             return
         if kind in (REPLY_EVENT, REPLY_FAMILY, CANCEL):  # staff: checked against their setting
             await query.answer()
