@@ -25,6 +25,7 @@ from bot.app import Options, build_application, running
 from bot.clock import Clock
 from bot.codes import JOIN_CODE_TTL, new_join_code
 from bot.config import Config
+from bot.demo_reply import staff_reply_to_somali_family
 from bot.i18n import LOCALES, language_name
 from bot.sandbox import Sandbox, SandboxUser, SentMessage
 from bot.services import Services
@@ -185,6 +186,12 @@ async def _simulate(
             family.seen = len(family.user.messages())
 
 
+async def _somali_reply(s: Services, bot: Bot, lead: SandboxUser, families: list[Family]) -> str:
+    """Issue 14: the lead answers a Somali family's share; what that parent saw."""
+    somali = [(f.name, f.user) for f in families if f.lang == "so"]
+    return await staff_reply_to_somali_family(s, bot, lead, somali)
+
+
 def _transcript(family: Family, limit: int = 6) -> str:
     lines = [f"--- {family.name} ({language_name(family.lang)}) ---"]
     for message in family.user.messages()[-limit:]:
@@ -273,6 +280,8 @@ async def _demo(out: Path) -> int:
             print(_transcript(english))
             print(_transcript(arabic))
             print(_transcript(somali, limit=3))
+            print("=== A staff reply reaching a Somali-speaking family ===\n")
+            print(await _somali_reply(s, app.bot, lead, families) + "\n")
             print("=== The safeguarding lead's alert ===\n")
             print(_alert(s, dsl))
             print("\n=== The practitioner's weekly digest ===\n")
