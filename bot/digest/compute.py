@@ -25,7 +25,7 @@ from bot.digest.model import (
 from bot.store.reports import ACTIVITY_KINDS, DeliveryRow, DigestData, EventRow, FamilyRow
 
 QUIET_DAYS = 21
-MAX_PHOTOS = 10  # one Telegram album
+MAX_PHOTOS = 30  # three albums of ten (bot/outbox.py photo_parts splits them)
 MAX_QUOTES = 5
 QUOTE_CHARS = 200
 ENROLLED = ("active", "paused")

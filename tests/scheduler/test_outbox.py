@@ -11,6 +11,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.alerts import raise_alert
 from bot.codes import new_join_code
 from bot.digest.delivery import queue_due_digests
@@ -199,3 +201,37 @@ async def test_an_alert_nobody_could_receive_reaches_the_first_lead_who_joins(
             break
         await asyncio.sleep(0.05)
     assert await env.store.undelivered_alerts(env.setting.id) == []
+
+
+@pytest.mark.parametrize(
+    ("shared", "photo_parts"),
+    [(1, [("photo", 1)]), (2, [("album", 2)]), (11, [("album", 6), ("album", 5)])],
+)
+async def test_every_shared_photo_reaches_the_lead_as_telegram_takes_them(
+    env: BotEnv, shared: int, photo_parts: list[tuple[str, int]]
+) -> None:
+    lead = env.sandbox.user(7020)
+    await _join(env, lead, "lead")
+    parents = [env.sandbox.user(7500 + i) for i in range(shared)]
+    for i, p in enumerate(parents):
+        await active_family(env.store, env.setting.id, p.id, children=((f"Kid{i}", "2024-01"),))
+    await plan_weeks(env.store, env.services.library, env.clock.now())
+    env.clock.set(datetime(2026, 11, 25, 9, 31, tzinfo=UTC))
+    await dispatch_due(env.bot, env.services)
+    for p in parents:
+        await p.wait_for_messages(1)
+        p.send_photo(caption="look what we made")
+    for p in parents:
+        await p.wait_for_messages(2)
+    env.clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=UTC))
+    before = len(lead.messages())
+    await queue_due_digests(env.services)
+    await _dispatch_until_quiet(env, rounds=3)
+    got = lead.messages()[before:]
+    photos = [
+        (m.kind, len(m.items))
+        for m in got
+        if m.kind == "album" or (m.kind == "photo" and m.caption)  # the chart has no caption
+    ]
+    assert photos == photo_parts
+    assert [m.kind for m in got][-2:] == ["document", "document"]  # HTML and CSV still came
