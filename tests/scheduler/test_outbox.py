@@ -23,13 +23,8 @@ from tests.conftest import BotEnv
 from tests.factories import active_family
 from tests.test_cli import playtalk
 
-DIGEST_KINDS = [
-    "text",
-    "album",
-    "photo",
-    "document",
-    "document",
-]  # text, 2 photos, chart, HTML, CSV
+# The text, 2 photos, "Reply to a family" with its buttons, the chart, the HTML, the CSV.
+DIGEST_KINDS = ["text", "album", "text", "photo", "document", "document"]
 
 
 async def _join(env: BotEnv, user: SandboxUser, role: str) -> None:
