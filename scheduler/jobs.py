@@ -19,6 +19,7 @@ from telegram import Bot
 from telegram.ext import JobQueue
 
 from bot.digest.delivery import queue_due_digests
+from bot.monthly import queue_monthly_notes
 from bot.planning import plan_weeks
 from bot.services import Ctx, Services
 from scheduler.dispatch import DispatchReport, dispatch_due
@@ -36,6 +37,7 @@ class Intervals:
     nudge: float = 3600.0
     digest: float = 600.0
     retention: float = 86400.0
+    monthly: float = 3600.0  # hourly: the note goes on the 1st in local daytime, once
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Ticker:
             await nudge_quiet_families(s.store, s.clock.now())
         if self._due("digest", iv.digest, now, everything):
             await queue_due_digests(s)
+        if self._due("monthly", iv.monthly, now, everything):
+            await queue_monthly_notes(s)
         if self._due("retention", iv.retention, now, everything):
             await purge(
                 s.store, s.clock.now(), s.config.retention_months, s.config.photo_retention_months

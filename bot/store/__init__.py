@@ -20,6 +20,7 @@ from bot.store.models import (
     Setting,
 )
 from bot.store.outbox import NewFamilyMessage, NewStaffMessage, OutboxQueries
+from bot.store.partnership import PartnershipQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingQueries, hash_code
 from bot.store.staff import StaffQueries
@@ -48,6 +49,7 @@ class Store(
     EventQueries,
     ReportQueries,
     StaffQueries,
+    PartnershipQueries,
 ):
     """The database behind one playtalk process."""
 
