@@ -32,6 +32,7 @@ from bot.handlers import (
     notices,
     onboarding,
     practitioner,
+    recordings,
     replies,
     router,
     staff_replies,
@@ -156,6 +157,8 @@ def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         "focus": practitioner.focus_command,
         "cancel": staff_replies.cancel,
         "notice": notices.notice_command,
+        "record": recordings.record_command,
+        "recordings": recordings.recordings_command,
     }
     # Safeguarding hears edits and words after a command too, before anything else runs.
     app.add_handler(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from html import unescape
@@ -10,9 +11,11 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from bot.config import ConfigError, load_config
 from bot.content import AREAS, MAX_AGE_MONTHS, Library, read_library
 from bot.i18n import DOMAINS, LOCALES, SOURCE_LOCALE, Catalogs, locales_dir
 from bot.messages import render_activity
+from bot.store import open_store
 
 MIN_FITTING = 52
 LONGEST_NAME = "Maximiliana-Josephine Oluwaseun-Adebayo"[:40]
@@ -95,6 +98,31 @@ def length_problems(library: Library, catalogs: Catalogs) -> tuple[dict[str, int
     return longest, problems
 
 
+def print_recordings(library: Library) -> None:
+    """Per locale, how many activities a setting has recorded in it (from the configured
+    database, when there is one; the content check never fails on it)."""
+    try:
+        db = load_config().db_path
+    except ConfigError as exc:
+        print(f"\nRecordings: not counted ({exc})")
+        return
+    if not db.is_file():
+        print(f"\nRecordings: no database at {db}, so none counted")
+        return
+    counts = asyncio.run(_recording_counts(db))
+    total = len(library.activities)
+    print("\nActivities with a recording (any setting), per locale:")
+    print("  " + "  ".join(f"{code} {counts.get(code, 0)}/{total}" for code in LOCALES))
+
+
+async def _recording_counts(db: Path) -> dict[str, int]:
+    store = await open_store(db)
+    try:
+        return await store.recording_counts()
+    finally:
+        await store.close()
+
+
 def run_check(root: Path | None = None) -> int:
     library, problems = read_library()
     print(
@@ -145,6 +173,7 @@ def run_check(root: Path | None = None) -> int:
         problems += size_problems
         print("\nLongest rendered message (characters, with a 40-letter name):")
         print("  " + "  ".join(f"{code} {n}" for code, n in longest.items()))
+    print_recordings(library)
     if problems:
         print(f"\n{len(problems)} problem(s):")
         for problem in problems:

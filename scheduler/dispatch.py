@@ -25,6 +25,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.alerts import queue_alert
 from bot.outbox import Payload, send_family, send_payload
+from bot.recordings import queue_recording
 from bot.request import NotSentTimeout
 from bot.services import Services
 from bot.store import Outgoing
@@ -97,6 +98,7 @@ class _Postponed(Exception):
 
 async def _after_sent(s: Services, item: Outgoing, message_id: int) -> None:
     await s.store.mark_sent(item.id, message_id)
+    await queue_recording(s, item, message_id)  # an activity read aloud in their language
     if item.payload is None:
         return
     p = Payload.load(item.payload)

@@ -70,6 +70,7 @@ async def staff_help(update: Update, context: Ctx) -> None:
         ("/digest", _("this week's digest so far")),
         ("/families", _("families, their status and last reply")),
         ("/invite", _("the parent link and a QR poster to print")),
+        ("/record", _("read an activity aloud in a family's home language")),
         ("/cancel", _("stop writing a reply to a family")),
     ]
     if me.role == "lead":
@@ -77,6 +78,7 @@ async def staff_help(update: Update, context: Ctx) -> None:
             ("/newcode", _("a join code for a colleague (add: lead or safeguarding)")),
             ("/focus", _("favour an area for some weeks, e.g. /focus cll 4")),
             ("/notice", _("a notice to every family, in their own language")),
+            ("/recordings", _("the recordings families get, to withdraw one")),
         ]
     text = "\n".join(f"{c} – {escape(d)}" for c, d in lines)
     if len(memberships) == 1:

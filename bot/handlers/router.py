@@ -12,9 +12,19 @@ from html import escape
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.handlers import account, notices, onboarding, practitioner, replies, staff_replies, steps
+from bot.handlers import (
+    account,
+    notices,
+    onboarding,
+    practitioner,
+    recordings,
+    replies,
+    staff_replies,
+    steps,
+)
 from bot.handlers.common import family_and_t, send, user_id
 from bot.notices import NOTICE_KIND
+from bot.recordings import RECORD_KINDS
 from bot.services import Ctx
 from bot.staff_replies import CANCEL, REPLY_EVENT, REPLY_FAMILY
 
@@ -43,6 +53,10 @@ async def on_callback(update: Update, context: Ctx) -> None:
         if kind == NOTICE_KIND:  # staff: checked against their role
             await query.answer()
             await notices.on_button(update, context, t, parts)
+            return
+        if kind in RECORD_KINDS:  # staff: checked against their role
+            await query.answer()
+            await recordings.on_button(update, context, t, parts)
             return
         if kind in (REPLY_EVENT, REPLY_FAMILY, CANCEL):  # staff: checked against their setting
             await query.answer()

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.store.db import StoreBase
-from bot.vocab import FamilyStatus, Tap
+from bot.vocab import FamilyStatus, Kind, Tap
 
 # Taps that mean the family played the activity (too hard / too easy: they tried it).
 PLAYED_TAPS = (Tap.DONE, Tap.TOO_HARD, Tap.TOO_EASY)
@@ -86,7 +86,7 @@ class PartnershipQueries(StoreBase):
         locale: str,
         file_id: str,
         duration: int | None,
-        practitioner_id: int,
+        practitioner_id: int | None,
     ) -> int:
         """Make this the current recording of the activity in that language."""
         now = to_db(self.clock.now())
@@ -123,12 +123,61 @@ class PartnershipQueries(StoreBase):
 
     async def withdraw_recording(self, recording_id: int, setting_id: int) -> bool:
         """Withdraw a current recording of this setting; False if there is none."""
-        changed = await self.write_one(
-            "UPDATE recordings SET withdrawn_at = ?, file_id = '' WHERE id = ? AND setting_id = ?"
-            " AND withdrawn_at IS NULL",
-            (to_db(self.clock.now()), recording_id, setting_id),
+        async with self.write() as db:
+            async with db.execute(
+                "SELECT file_id FROM recordings WHERE id = ? AND setting_id = ?"
+                " AND withdrawn_at IS NULL",
+                (recording_id, setting_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return False
+            await db.execute(
+                "UPDATE recordings SET withdrawn_at = ?, file_id = '' WHERE id = ?",
+                (to_db(self.clock.now()), recording_id),
+            )
+            # Already queued with an activity but not sent yet: it does not go either.
+            await db.execute(
+                "UPDATE deliveries SET state = 'cancelled', last_error = 'recording withdrawn',"
+                " payload = NULL WHERE kind = ? AND state = 'pending' AND instr(payload, ?) > 0",
+                (Kind.RECORDING, str(row[0])),
+            )
+        return True
+
+    async def recording_for_family(
+        self, family_id: int, activity_id: str, locale: str
+    ) -> tuple[str, str] | None:
+        """(voice file id, setting name) of the current recording this family should hear."""
+        row = await self.fetchone(
+            "SELECT r.file_id, s.name FROM families f"
+            " JOIN recordings r ON r.setting_id = f.setting_id"
+            " JOIN settings s ON s.id = f.setting_id"
+            " WHERE f.id = ? AND r.activity_id = ? AND r.locale = ? AND r.withdrawn_at IS NULL",
+            (family_id, activity_id, locale),
         )
-        return changed > 0
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    async def coming_activities(
+        self, setting_id: int, locale: str, until: datetime, limit: int
+    ) -> list[str]:
+        """Activity ids planned (not yet sent) for the setting's active families of this
+        language, due before ``until``; soonest first."""
+        rows = await self.fetchall(
+            "SELECT d.activity_id FROM deliveries d JOIN families f ON f.id = d.family_id"
+            " WHERE f.setting_id = ? AND f.locale = ? AND f.status = ?"
+            " AND d.kind IN (?, ?) AND d.state = 'pending' AND d.due_at < ?"
+            " GROUP BY d.activity_id ORDER BY MIN(d.due_at), d.activity_id LIMIT ?",
+            (
+                setting_id,
+                locale,
+                FamilyStatus.ACTIVE,
+                Kind.ACTIVITY,
+                Kind.SINGLE,
+                to_db(until),
+                limit,
+            ),
+        )
+        return [str(r[0]) for r in rows]
 
     async def recording_counts(self) -> dict[str, int]:
         """Locale -> activities with a current recording in some setting."""
