@@ -25,6 +25,7 @@ from bot.app import Options, build_application, running
 from bot.clock import Clock
 from bot.codes import JOIN_CODE_TTL, new_join_code
 from bot.config import Config
+from bot.demo_recording import recorded_activity_for_somali_families
 from bot.demo_reply import staff_reply_to_somali_family
 from bot.i18n import LOCALES, language_name
 from bot.sandbox import Sandbox, SandboxUser, SentMessage
@@ -192,6 +193,14 @@ async def _somali_reply(s: Services, bot: Bot, lead: SandboxUser, families: list
     return await staff_reply_to_somali_family(s, bot, lead, somali)
 
 
+async def _recorded_activity(
+    s: Services, bot: Bot, clock: Clock, staff: SandboxUser, families: list[Family]
+) -> str:
+    """Issue 14: the lead records the coming Somali ideas; what Somali parents then got."""
+    somali = [(f.name, f.user) for f in families if f.lang == "so" and not f.user.chat.blocked]
+    return await recorded_activity_for_somali_families(s, bot, clock, staff, somali)
+
+
 def _transcript(family: Family, limit: int = 6) -> str:
     lines = [f"--- {family.name} ({language_name(family.lang)}) ---"]
     for message in family.user.messages()[-limit:]:
@@ -282,6 +291,8 @@ async def _demo(out: Path) -> int:
             print(_transcript(somali, limit=3))
             print("=== A staff reply reaching a Somali-speaking family ===\n")
             print(await _somali_reply(s, app.bot, lead, families) + "\n")
+            print("=== An activity recorded in Somali reaching Somali families ===\n")
+            print(await _recorded_activity(s, app.bot, clock, lead, families) + "\n")
             print("=== The safeguarding lead's alert ===\n")
             print(_alert(s, dsl))
             print("\n=== The practitioner's weekly digest ===\n")
