@@ -269,8 +269,12 @@ class EventQueries(StoreBase):
             alerts = await db.execute(
                 "DELETE FROM safeguarding_alerts WHERE created_at < ?", (to_db(older_than),)
             )
+            # Who answered which family when: kept no longer than the replies themselves.
+            staff = await db.execute(
+                "DELETE FROM staff_replies WHERE created_at < ?", (to_db(older_than),)
+            )
             counts = deleted.rowcount, cleared.rowcount
-            purged = sum(counts) + alerts.rowcount
+            purged = sum(counts) + alerts.rowcount + staff.rowcount
         if purged:
             async with self._lock:
                 await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
+from scheduler.retention import purge
 from tests.conftest import BotEnv
 from tests.factories import active_family
 from tests.handlers.test_staff_replies import (
@@ -117,3 +118,21 @@ async def test_delete_erases_the_conversation(env: BotEnv) -> None:
     assert not any(p and json.loads(p).get("staff_reply_id") for p in payloads)
     family_rows = await env.store.fetchall("SELECT id FROM deliveries WHERE family_id IS NOT NULL")
     assert family_rows == []
+
+
+async def test_retention_forgets_staff_replies_with_the_replies(env: BotEnv) -> None:
+    staff = env.sandbox.user(7001)
+    await join(env, staff)
+    await family_shares_photo(env)
+    await start_reply(env, staff)
+    await env.say(staff, "Lovely tower!")
+    sent = env.clock.now()
+
+    async def kept(days: int) -> int:
+        env.clock.set(sent + timedelta(days=days))
+        await purge(env.store, env.clock.now(), 12, 6)
+        [(count,)] = await env.store.fetchall("SELECT COUNT(*) FROM staff_replies")
+        return int(count)
+
+    assert await kept(300) == 1
+    assert await kept(370) == 0
