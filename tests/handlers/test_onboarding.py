@@ -78,7 +78,7 @@ async def test_two_children_each_recorded(env: BotEnv) -> None:
     assert family is not None
     children = await env.store.children_of(family.id)
     assert [c.first_name for c in children] == ["Kofi", None]
-    assert "Kofi, your child" in user.last().plain
+    assert "Kofi and your child" in user.last().plain  # Babel's list for English
 
 
 async def test_start_again_when_enrolled_welcomes_back_without_duplicate(env: BotEnv) -> None:
