@@ -10,6 +10,8 @@ its group key (one per activity delivery) means a repeated hook queues nothing n
 
 from __future__ import annotations
 
+import time
+import weakref
 from html import escape
 
 from bot.content import PLACEHOLDER, Activity
@@ -17,7 +19,7 @@ from bot.i18n import Translator
 from bot.messages import child_label
 from bot.outbox import Payload
 from bot.services import Services
-from bot.store import NewFamilyMessage, Outgoing
+from bot.store import NewFamilyMessage, Outgoing, Store
 from bot.vocab import Kind
 
 LANGUAGE = "RL"  # callback: the language a practitioner will record in
@@ -32,10 +34,33 @@ def activity_title(t: Translator, activity: Activity) -> str:
     return t.content(activity.title).replace(PLACEHOLDER, child_label(t, None))
 
 
+# Whether a store holds any current recording, and when that was last asked (monotonic).
+# The dispatcher calls the hook for every activity it sends, hundreds a second in a
+# fan-out; while no setting has recorded anything, one question every half minute
+# stands in for a query per message. Saving a recording in this process forgets it.
+_ANY: weakref.WeakKeyDictionary[Store, tuple[float, bool]] = weakref.WeakKeyDictionary()
+RECHECK_SECONDS = 30.0
+
+
+def recordings_changed(s: Services) -> None:
+    _ANY.pop(s.store, None)
+
+
+async def _any_recording(s: Services) -> bool:
+    now = time.monotonic()
+    known = _ANY.get(s.store)
+    if known is None or now - known[0] > RECHECK_SECONDS:
+        known = (now, bool(await s.store.recording_counts()))
+        _ANY[s.store] = known
+    return known[1]
+
+
 async def queue_recording(s: Services, item: Outgoing, message_id: int) -> None:
     """After an activity reached a family: queue its recording in their language, if any."""
     d = item.delivery
     if d is None or d.kind not in SPOKEN_KINDS or item.family_id is None:
+        return
+    if not await _any_recording(s):
         return
     found = await s.store.recording_for_family(item.family_id, d.activity_id, item.locale)
     if found is None:

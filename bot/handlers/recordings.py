@@ -27,7 +27,7 @@ from bot.handlers.staff_input import step
 from bot.i18n import LOCALES, Translator, language_name
 from bot.keyboards import ButtonSpec, signed_rows
 from bot.messages import render_activity
-from bot.recordings import LANGUAGE, RECORD, WITHDRAW, activity_title
+from bot.recordings import LANGUAGE, RECORD, WITHDRAW, activity_title, recordings_changed
 from bot.services import Ctx, Services
 from bot.staff_replies import CANCEL
 from bot.store import Practitioner
@@ -156,6 +156,7 @@ async def on_voice(update: Update, context: Ctx, me: Practitioner, awaited: dict
         me.setting_id, activity_id, code, message.voice.file_id, seconds, me.id
     )
     await s.store.set_awaiting(me.id, None)
+    recordings_changed(s)
     log.info("recording saved by practitioner %s (%s)", me.id, code)
     text = escape(
         t.gettext(

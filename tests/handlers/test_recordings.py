@@ -98,3 +98,23 @@ async def test_only_a_lead_lists_recordings_and_ideas_fit_when_none_is_planned(e
     await env.say(staff, "/record")
     head, *ideas = await env.press(staff, SOMALI, replies=3)
     assert all("Record this" in idea.buttons for idea in ideas)
+
+
+async def test_a_recording_made_after_the_first_sends_follows_the_next_activity(
+    env: BotEnv,
+) -> None:
+    staff = env.sandbox.user(9205)
+    await join(env, staff, "practitioner")
+    somali = env.sandbox.user(9305, language_code="so")
+    await active_family(env.store, env.setting.id, somali.id, locale="so")
+    await plan_weeks(env.store, env.services.library, env.clock.now())
+    env.clock.set(WEDNESDAY)
+    await dispatch_due(env.bot, env.services)  # this week's idea: nothing recorded yet
+    [first] = await somali.wait_for_messages(1)
+    assert first.kind == "text"
+    file_id = await record_somali(env, staff)  # next week's idea
+    env.clock.set(WEDNESDAY + timedelta(days=7))
+    await plan_weeks(env.store, env.services.library, env.clock.now())
+    await dispatch_due(env.bot, env.services)
+    voices = [m for m in somali.messages() if m.kind == "voice"]
+    assert [v.file_id for v in voices] == [file_id]
