@@ -190,7 +190,10 @@ async def adjust_level(
     """
     months = -LEVEL_STEP if tap == Tap.TOO_HARD else LEVEL_STEP
     offset = await store.shift_level(delivery.child_id, months, LEVEL_BOUND)
-    await replan_family(store, library, delivery.family_id, now, delivery.child_id)
+    # Only weeks already planned and not begun need choosing again; with none, the
+    # next plan chooses at the new level anyway (and a tap stays cheap: ingest).
+    if await store.unplan_unstarted(delivery.family_id, delivery.child_id):
+        await plan_family(store, library, delivery.family_id, now)
     return offset
 
 
