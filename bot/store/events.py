@@ -144,16 +144,6 @@ class EventQueries(StoreBase):
         )
         return {str(r[0]) for r in rows}
 
-    async def events_of_family(self, family_id: int) -> list[Event]:
-        rows = await self.fetchall(
-            "SELECT * FROM events WHERE family_id = ? ORDER BY id", (family_id,)
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def count_events(self) -> int:
-        row = await self.fetchone("SELECT COUNT(*) FROM events")
-        return int(row[0]) if row else 0
-
     # -- quiet families -----------------------------------------------------
     async def quiet_families(self, silent_since: datetime) -> list[int]:
         """Active families enrolled before the cut-off with no reply since it and no open check-in."""
@@ -214,12 +204,6 @@ class EventQueries(StoreBase):
             return None
         return (row[0], row[1], row[2], row[3], from_db(row[4]))
 
-    async def count_alerts(self, setting_id: int) -> int:
-        row = await self.fetchone(
-            "SELECT COUNT(*) FROM safeguarding_alerts WHERE setting_id = ?", (setting_id,)
-        )
-        return int(row[0]) if row else 0
-
     # -- digests ------------------------------------------------------------
     async def digest_already_sent(self, setting_id: int, week: str) -> bool:
         row = await self.fetchone(
@@ -241,13 +225,6 @@ class EventQueries(StoreBase):
             "UPDATE digests_sent SET recipients = recipients + 1 WHERE setting_id = ? AND week = ?",
             (setting_id, week),
         )
-
-    async def digest_recipients(self, setting_id: int, week: str) -> int | None:
-        row = await self.fetchone(
-            "SELECT recipients FROM digests_sent WHERE setting_id = ? AND week = ?",
-            (setting_id, week),
-        )
-        return int(row[0]) if row else None
 
     # -- retention ----------------------------------------------------------
     async def purge_replies(

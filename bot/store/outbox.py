@@ -222,17 +222,3 @@ class OutboxQueries(StoreBase):
         )
 
     # -- groups (digests) ----------------------------------------------------
-    async def group_states(self, group_key: str) -> dict[str, int]:
-        rows = await self.fetchall(
-            "SELECT state, COUNT(*) FROM deliveries WHERE group_key = ? GROUP BY state",
-            (group_key,),
-        )
-        return {r[0]: int(r[1]) for r in rows}
-
-    async def staff_messages(self, practitioner_id: int) -> list[tuple[str, str, str | None]]:
-        """(kind, state, last error) of every row to one practitioner, oldest first."""
-        rows = await self.fetchall(
-            "SELECT kind, state, last_error FROM deliveries WHERE practitioner_id = ? ORDER BY id",
-            (practitioner_id,),
-        )
-        return [(r[0], r[1], r[2]) for r in rows]

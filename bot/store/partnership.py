@@ -103,16 +103,6 @@ class PartnershipQueries(StoreBase):
             )
             return int(cursor.lastrowid or 0)
 
-    async def current_recording(
-        self, setting_id: int, activity_id: str, locale: str
-    ) -> Recording | None:
-        row = await self.fetchone(
-            "SELECT * FROM recordings WHERE setting_id = ? AND activity_id = ? AND locale = ?"
-            " AND withdrawn_at IS NULL",
-            (setting_id, activity_id, locale),
-        )
-        return _recording(row) if row else None
-
     async def recordings_of_setting(self, setting_id: int) -> list[Recording]:
         rows = await self.fetchall(
             "SELECT * FROM recordings WHERE setting_id = ? AND withdrawn_at IS NULL"

@@ -56,6 +56,7 @@ from bot.services import NOTICE_VERSION  # noqa: E402
 from bot.store import NewDelivery, Store, open_store  # noqa: E402
 from bot.timing import iso_week  # noqa: E402
 from bot.vocab import Tap  # noqa: E402
+from tests.storeview import count_events  # noqa: E402
 
 GOAL_RATE = 1000.0
 GOAL_P99_MS = 50.0
@@ -202,7 +203,7 @@ async def wait_for_events(store: Store, target: int, timeout: float) -> float:  
     deadline = time.monotonic() + timeout
     last_log = time.monotonic()
     while True:
-        count = await store.count_events()
+        count = await count_events(store)
         now = time.monotonic()
         if count >= target:
             return now
@@ -217,7 +218,7 @@ async def wait_for_events(store: Store, target: int, timeout: float) -> float:  
 async def paced(
     sb: Sandbox, replies: Replies, timing: Timing, store: Store, rate: float, seconds: float
 ) -> dict[str, Any]:
-    before = await store.count_events()
+    before = await count_events(store)
     count = int(rate * seconds)
     timing.reset()
     timing.tracking = True
@@ -328,7 +329,7 @@ async def main() -> None:
                 log(f"light: {LIGHT_RATE:.0f} replies/s for {LIGHT_SECONDS:.0f}s")
                 light = await paced(sb, replies, timing, store, LIGHT_RATE, LIGHT_SECONDS)
                 log(f"light: {light}")
-                events = await store.count_events()
+                events = await count_events(store)
                 bot.send("stop")
                 await bot.receive(timeout=60)
                 bot.join()

@@ -13,6 +13,7 @@ from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
 from tests.conftest import BotEnv
 from tests.factories import active_family
+from tests.storeview import count_alerts, count_events, digest_recipients
 
 
 async def _join(
@@ -91,7 +92,7 @@ async def test_weekly_digest_arrives_on_monday_with_album_html_and_csv(env: BotE
     assert await queue_due_digests(env.services) == 0
     await dispatch_due(env.bot, env.services)
     got = lead.messages()[before:]
-    assert await env.store.digest_recipients(env.setting.id, "2026-W48") == 1
+    assert await digest_recipients(env.store, env.setting.id, "2026-W48") == 1
     text = "\n".join(m.plain for m in got if m.method == "sendMessage")
     assert "Families who replied: 3" in text
     assert "Response rate: 75% (3 of 4)" in text
@@ -133,8 +134,8 @@ async def test_safeguarding_message_alerts_the_lead_in_pt_and_so(env: BotEnv) ->
         assert "999" in kind_answer.plain and "0808 800 5000" in kind_answer.plain
         alert = (await dsl.wait_for_messages(before + 1))[-1]
         assert "Safeguarding alert" in alert.plain and text in alert.plain and "Nia" in alert.plain
-    assert await env.store.count_alerts(env.setting.id) == 2
-    assert await env.store.count_events() == 0  # never stored as a reply, never in a digest
+    assert await count_alerts(env.store, env.setting.id) == 2
+    assert await count_events(env.store) == 0  # never stored as a reply, never in a digest
 
 
 async def test_invite_sends_qr_and_a_poster_in_every_language(env: BotEnv) -> None:

@@ -17,7 +17,7 @@ from bot.store import TABLES, Setting, hash_code
 from scheduler.dispatch import dispatch_due
 from tests.factories import active_family
 from tests.reliability.support import Bot, start_app
-from tests.storeview import deliveries_of_family, table_counts
+from tests.storeview import deliveries_of_family, events_of_family, table_counts
 
 STAFF_ONLY = "Sorry, that command is for nursery staff."
 STAFF_COMMANDS = ("/digest", "/families", "/invite", "/focus cll 4", "/newcode lead", "/focus off")
@@ -162,7 +162,7 @@ async def test_forged_and_replayed_buttons_reach_nothing(
         store = bot.store
         theirs = await store.family_by_chat(world.their_parent.id)
         assert theirs is not None
-        events = len(await store.events_of_family(theirs.id))
+        events = len(await events_of_family(store, theirs.id))
         [activity] = [m for m in world.their_parent.messages() if m.buttons][:1]
         replayed = [b["callback_data"] for row in activity.button_rows for b in row]
         [delivery] = [
@@ -188,7 +188,7 @@ async def test_forged_and_replayed_buttons_reach_nothing(
                 assert "expired" in (presser.answers[answers]["text"] or ""), data
         fresh = await store.get_family(theirs.id)
         assert fresh is not None and fresh.status == "active"
-        assert len(await store.events_of_family(theirs.id)) == events
+        assert len(await events_of_family(store, theirs.id)) == events
         assert [c.first_name for c in await store.children_of(theirs.id)] == [THEIRS[0]]
 
 

@@ -18,6 +18,7 @@ from bot.sandbox import Sandbox
 from tests.conftest import BotEnv
 from tests.journey import enrol
 from tests.reliability.support import start_app
+from tests.storeview import events_of_family
 
 # Above 2**47, so SQLite stores it in all 8 bytes; still within Telegram's 52 bits.
 CHAT = 0xA5C7E9B2D4F1B
@@ -57,7 +58,7 @@ async def test_delete_while_another_connection_reads_leaves_no_trace(
         await bot.settle()
         family = await bot.store.family_by_chat(CHAT)
         assert family is not None
-        assert {e.text for e in await bot.store.events_of_family(family.id)} >= {WORDS}
+        assert {e.text for e in await events_of_family(bot.store, family.id)} >= {WORDS}
         seen = {hit.split(" in ")[0] for hit in _traces(db)}
         # The family really is on disk beforehand (the id as an integer; its text form
         # is looked for afterwards too, should any column ever keep it as text).

@@ -17,6 +17,7 @@ from bot.sandbox import Sandbox
 from tests.conftest import BotEnv
 from tests.journey import enrol
 from tests.reliability.support import start_app
+from tests.storeview import events_of_family
 
 WORDS = "We counted the stairs together, all fourteen of them"
 # Longer than SQLite's busy timeout (5 s): SQLite's own waiting is not enough.
@@ -54,7 +55,7 @@ async def test_reply_while_the_database_is_locked_is_kept_and_thanked(
         assert not bot.is_apology(answer.plain), answer.plain
         assert answer.plain == usual_thanks.plain
         assert waited >= LOCK_HOLDS - 0.5  # it really did wait for the lock
-        texts = [e.text for e in await bot.store.events_of_family(family.id)]
+        texts = [e.text for e in await events_of_family(bot.store, family.id)]
         assert texts.count(WORDS) == 1
         # And the bot carries on as usual once the lock is gone.
         [next_thanks] = await env.say(user, "And another one")

@@ -19,6 +19,7 @@ from scheduler.retention import purge
 from tests.conftest import BotEnv
 from tests.journey import enrol
 from tests.reliability.support import Bot, captured_logs, start_app
+from tests.storeview import count_alerts, events_of_family
 
 # Six bytes as a SQLite integer, so its on-disk form is distinctive.
 CHAT = 0x3A5C7E9B2D4F
@@ -185,9 +186,9 @@ async def test_retention_purges_replies_after_12_months_and_file_ids_after_6(
             await purge(
                 bot.store, bot.clock.now(), config.retention_months, config.photo_retention_months
             )
-            return await bot.store.events_of_family(family.id)
+            return await events_of_family(bot.store, family.id)
 
-        everything = await bot.store.events_of_family(family.id)
+        everything = await events_of_family(bot.store, family.id)
         assert {e.kind for e in everything} == {"tap", "text", "photo", "voice"}
         assert await at(182) == everything
         assert _in_files(db, media)  # still there, and findable
@@ -197,10 +198,10 @@ async def test_retention_purges_replies_after_12_months_and_file_ids_after_6(
         ]
         assert all(e.file_id is None for e in half_year)
         assert _in_files(db, media) == set()  # not in the file either, nor in its WAL
-        assert await bot.store.count_alerts(bot.setting.id) == 1
+        assert await count_alerts(bot.store, bot.setting.id) == 1
         assert await at(364) == half_year
         assert await at(366) == []
-        assert await bot.store.count_alerts(bot.setting.id) == 0
+        assert await count_alerts(bot.store, bot.setting.id) == 0
         assert _in_files(db, words) == set()
         # The family itself stays: retention is about replies, not membership.
         assert await bot.store.get_family(family.id) is not None

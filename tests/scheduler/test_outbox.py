@@ -21,6 +21,7 @@ from bot.sandbox import SandboxUser
 from scheduler.dispatch import dispatch_due
 from tests.conftest import BotEnv
 from tests.factories import active_family
+from tests.storeview import digest_recipients, staff_messages
 from tests.test_cli import playtalk
 
 # The text, 2 photos, "Reply to a family" with its buttons, the chart, the HTML, the CSV.
@@ -70,7 +71,7 @@ async def test_digest_arrives_whole_when_the_first_two_sends_fail(env: BotEnv) -
     await _dispatch_until_quiet(env)
     assert env.sandbox.counters.server_errors == 2
     assert _kinds(lead, before) == DIGEST_KINDS
-    assert await env.store.digest_recipients(env.setting.id, "2026-W48") == 1
+    assert await digest_recipients(env.store, env.setting.id, "2026-W48") == 1
 
 
 async def test_digest_keeps_to_one_message_a_second_in_the_leads_chat(env: BotEnv) -> None:
@@ -85,7 +86,7 @@ async def test_digest_keeps_to_one_message_a_second_in_the_leads_chat(env: BotEn
     await dispatch_due(env.bot, env.services)  # one pass: the parts wait their turn
     assert _kinds(lead, before) == DIGEST_KINDS
     assert env.sandbox.counters.rate_limited == 0
-    assert await env.store.digest_recipients(env.setting.id, "2026-W48") == 1
+    assert await digest_recipients(env.store, env.setting.id, "2026-W48") == 1
 
 
 async def test_digest_refused_by_flood_control_is_sent_later_not_lost(env: BotEnv) -> None:
@@ -167,13 +168,13 @@ async def test_a_lead_who_blocked_the_bot_is_reported_to_the_operator(env: BotEn
     lead.block()
     await queue_due_digests(env.services)
     await _dispatch_until_quiet(env, rounds=3)
-    assert await env.store.digest_recipients(env.setting.id, "2026-W48") == 0
+    assert await digest_recipients(env.store, env.setting.id, "2026-W48") == 0
     # The operator's view, from the same database file while the bot runs.
     listed = playtalk(Path(env.store.path).parent, "setting", "list", PLAYTALK_DB=env.store.path)
     assert listed.returncode == 0, listed.stderr
     assert "(lead) cannot be reached" in listed.stdout and "blocked" in listed.stdout
     # Another week's digest is not queued into a chat that refuses it.
-    states = await env.store.staff_messages((await env.store.setting_staff(env.setting.id))[0].id)
+    states = await staff_messages(env.store, (await env.store.setting_staff(env.setting.id))[0].id)
     assert [s for _kind, s, _e in states].count("sent") == 0
 
 
