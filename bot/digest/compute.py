@@ -21,6 +21,7 @@ from bot.digest.model import (
     Rate,
     TrendPoint,
     Voice,
+    Who,
 )
 from bot.store.reports import ACTIVITY_KINDS, DeliveryRow, DigestData, EventRow, FamilyRow
 
@@ -163,12 +164,15 @@ def _previous(data: DigestData) -> Rate:
     return Rate(week.families_responded, week.families_sent)
 
 
-def _child(event: EventRow, families: dict[int, FamilyRow]) -> str | None:
-    """The reply's child, or the family's children when the reply named none."""
+def _child(event: EventRow, families: dict[int, FamilyRow]) -> Who:
+    """The reply's child, or the family's children when the reply named none (the
+    renderers list them as the reader's language does)."""
     if event.child_name:
         return event.child_name
     family = families.get(event.family_id)
-    return ", ".join(family.children) if family and family.children else None
+    if not family or not family.children:
+        return None
+    return family.children[0] if len(family.children) == 1 else tuple(family.children)
 
 
 def trim(text: str, limit: int = QUOTE_CHARS) -> str:

@@ -43,7 +43,7 @@ def render_csv(digest: Digest, t: Translator) -> bytes:
         row = [
             e.at.strftime("%Y-%m-%d %H:%M"),
             e.family_ref,
-            e.child or "",
+            tx.who_plain(t, e.child),
             tx.language(e.locale),
             tx.kind_label(t, e.kind),
             e.activity or "",

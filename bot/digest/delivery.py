@@ -15,6 +15,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.digest import Digest, compute
+from bot.digest import text as tx
 from bot.digest.chart import render_chart
 from bot.digest.csv import render_csv
 from bot.digest.html import render_html
@@ -77,7 +78,7 @@ def digest_parts(
         Payload(
             "voice",
             file_id=v.file_id,
-            text=escape(v.child or ""),
+            text=escape(tx.who_plain(t, v.child)),
             buttons=((reply_button(t, s.signer, person.user_id, v.event_id),),)
             if v.event_id
             else (),
@@ -116,18 +117,19 @@ def reply_part(s: Services, digest: Digest, person: Practitioner) -> list[Payloa
     first, each button signed for this person and naming the reply it answers.
     """
     h = digest.highlights
+    t = s.catalogs.for_locale(person.locale)
     items = [(p.at, p.event_id, "photo", p.child, p.family_id) for p in h.photos]
     items += [(q.at, q.event_id, "text", q.child, q.family_id) for q in h.quotes]
     items += [(v.at, v.event_id, "voice", v.child, v.family_id) for v in h.voices]
     items.sort(key=lambda item: (item[0], item[1]), reverse=True)
     rows = tuple(
-        (item_button(s.signer, person.user_id, event_id, kind, child or f"#{family}"),)
+        (item_button(s.signer, person.user_id, event_id, kind, who or f"#{family}"),)
         for _at, event_id, kind, child, family in items[:MAX_REPLY_BUTTONS]
+        for who in [tx.who_plain(t, child)]
         if event_id
     )
     if not rows:
         return []
-    t = s.catalogs.for_locale(person.locale)
     text = (
         "<b>"
         + escape(t.gettext("Reply to a family"))

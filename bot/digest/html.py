@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from bot.digest import text as tx
 from bot.digest.chart import render_chart
-from bot.digest.model import Digest
+from bot.digest.model import Digest, Who
 from bot.digest.templates import DIGEST
 from bot.i18n import FSI, ISOLATE_OPENERS, PDI, Translator
 
@@ -75,7 +75,7 @@ def render_html(
     )
 
 
-def _about(t: Translator, child: str | None, activity: str | None) -> str:
+def _about(t: Translator, child: Who, activity: str | None) -> str:
     who = tx.child_or(t, child)
     return f"{who} · {activity}" if activity else who
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+# Who a reply is about: the child it named, else the family's children (listed by each
+# reader's language when rendered), else nobody named.
+Who = str | tuple[str, ...] | None
+
 
 @dataclass(frozen=True, slots=True)
 class Rate:
@@ -41,7 +45,7 @@ class Headline:
 @dataclass(frozen=True, slots=True)
 class Photo:
     file_id: str
-    child: str | None
+    child: Who
     activity: str | None
     at: datetime  # local time of the setting
     event_id: int = 0  # what a Reply button under it answers
@@ -51,7 +55,7 @@ class Photo:
 @dataclass(frozen=True, slots=True)
 class Quote:
     text: str
-    child: str | None
+    child: Who
     activity: str | None
     locale: str
     at: datetime
@@ -63,7 +67,7 @@ class Quote:
 class Voice:
     file_id: str
     duration: int | None  # seconds
-    child: str | None
+    child: Who
     activity: str | None
     at: datetime
     event_id: int = 0
@@ -133,7 +137,7 @@ class EventLine:
 
     at: datetime  # local time of the setting
     family_ref: str
-    child: str | None
+    child: Who
     locale: str
     kind: str
     activity: str | None

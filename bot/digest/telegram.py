@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from html import escape, unescape
 
 from bot.digest import text as tx
-from bot.digest.model import Digest
+from bot.digest.model import Digest, Who
 from bot.i18n import Translator
 
 LIMIT = 4096
@@ -97,7 +97,7 @@ def _i(text: str) -> str:
     return f"<i>{escape(text)}</i>"
 
 
-def _about(t: Translator, child: str | None, activity: str | None) -> str:
+def _about(t: Translator, child: Who, activity: str | None) -> str:
     who = tx.child_or(t, child)
     return f"{who} · {activity}" if activity else who
 

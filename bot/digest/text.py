@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
-from bot.digest.model import Digest, Evidence, Headline, QuietFamily, Rate
+from bot.digest.model import Digest, Evidence, Headline, QuietFamily, Rate, Who
 from bot.i18n import Translator, language_name
 
 
@@ -65,8 +66,17 @@ def language_in(t: Translator, code: str) -> str:
     return t.isolate(language(code))
 
 
-def child_or(t: Translator, name: str | None) -> str:
+def child_or(t: Translator, name: Who) -> str:
+    if isinstance(name, tuple):
+        return t.join(name) if name else t.gettext("a child")
     return t.isolate(name) if name else t.gettext("a child")
+
+
+def who_plain(t: Translator, name: Who) -> str:
+    """The same without isolating marks, for CSV cells and button labels; "" for nobody."""
+    if isinstance(name, tuple):
+        return format_list(list(name), style="standard", locale=t.locale)
+    return name or ""
 
 
 def children_or(t: Translator, names: tuple[str, ...]) -> str:

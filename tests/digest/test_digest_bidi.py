@@ -69,3 +69,26 @@ def test_the_printable_digest_isolates_names_with_bdi(digest: Digest, t: Transla
     # The spreadsheet takes names as they are: no invisible marks to trip a filter.
     rows = list(csv.reader(io.StringIO(render_csv(digest, t).decode("utf-8-sig"))))
     assert ARABIC in {row[3] for row in rows} and not any(FSI in c for r in rows for c in r)
+
+
+def test_a_reply_naming_no_child_lists_the_familys_children_in_the_readers_language(
+    digest: Digest,
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.digest.compute import _child
+    from bot.digest.model import Quote
+    from bot.store.reports import EventRow, FamilyRow
+
+    at = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    family = FamilyRow(7, "pl", "active", at, at, None, True, ("Ola", "Jan"))
+    event = EventRow(1, 7, None, "text", None, "super", None, None, False, at, None)
+    who = _child(event, {7: family})
+    assert who == ("Ola", "Jan")
+    quote = Quote("super", who, None, "pl", at, 1, 7)
+    shown = replace(digest, highlights=replace(digest.highlights, quotes=(quote,)))
+    pl = Catalogs(locales=("en", "pl")).for_locale("pl")
+    en = Catalogs(locales=("en", "pl")).for_locale("en")
+    assert "Ola i Jan" in "\n".join(render_messages(shown, pl, "Sunflower"))
+    assert "Ola and Jan" in "\n".join(render_messages(shown, en, "Sunflower"))
+    assert "Yusuf and Layla" in render_csv(digest, en).decode()  # the sample's own such reply

@@ -37,7 +37,7 @@ def test_highlights(digest: Digest) -> None:
     assert hl.shared_photos == 1
     # newest first; a reply naming no child is shown with the family's children
     assert [(q.text, q.child, q.activity, q.locale) for q in hl.quotes] == [
-        (SCRIPT_TEXT, "Yusuf, Layla", None, "ar"),
+        (SCRIPT_TEXT, ("Yusuf", "Layla"), None, "ar"),
         ("We sang it twice!", "Amira", "Talk together", "en"),
     ]
     assert [(v.file_id, v.duration, v.child, v.activity) for v in hl.voices] == [
