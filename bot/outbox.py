@@ -157,8 +157,10 @@ async def send_payload(bot: Bot, chat_id: int, p: Payload) -> int:
             reply_parameters=reply,
             reply_markup=markup,
         )
-    elif p.send == "photo":
-        m = await bot.send_photo(
+    elif p.send in ("photo", "voice"):
+        # A file Telegram already holds, with an HTML caption, buttons and a reply target.
+        send_file = bot.send_photo if p.send == "photo" else bot.send_voice
+        m = await send_file(
             chat_id,
             p.file_id,
             caption=p.text or None,
@@ -170,15 +172,6 @@ async def send_payload(bot: Bot, chat_id: int, p: Payload) -> int:
         media = [InputMediaPhoto(f, caption=c or None, parse_mode=html) for f, c in p.items]
         sent = await bot.send_media_group(chat_id, media, reply_parameters=reply)
         return sent[0].message_id
-    elif p.send == "voice":
-        m = await bot.send_voice(
-            chat_id,
-            p.file_id,
-            caption=p.text or None,
-            parse_mode=html,
-            reply_parameters=reply,
-            reply_markup=markup,
-        )
     elif p.send == "upload_photo":
         m = await bot.send_photo(chat_id, InputFile(io.BytesIO(p.data), filename=p.filename))
     elif p.send == "document":

@@ -34,8 +34,9 @@ async def _join(env: BotEnv, user: SandboxUser, role: str) -> None:
     await env.say(user, f"/join {code}", replies=2)
 
 
-async def _week_with_two_photos(env: BotEnv) -> None:
-    parents = [env.sandbox.user(7100 + i) for i in range(3)]
+async def _week_of_photos(env: BotEnv, families: int, sharing: int, first: int) -> None:
+    """A week in which ``sharing`` of ``families`` sent a photo; then Monday 08:01."""
+    parents = [env.sandbox.user(first + i) for i in range(families)]
     for i, p in enumerate(parents):
         await active_family(env.store, env.setting.id, p.id, children=((f"Kid{i}", "2024-01"),))
     await plan_weeks(env.store, env.services.library, env.clock.now())
@@ -43,11 +44,15 @@ async def _week_with_two_photos(env: BotEnv) -> None:
     await dispatch_due(env.bot, env.services)
     for p in parents:
         await p.wait_for_messages(1)
-    for p in parents[:2]:
+    for p in parents[:sharing]:
         p.send_photo(caption="we built a tower")
-    for p in parents[:2]:
+    for p in parents[:sharing]:
         await p.wait_for_messages(2)
     env.clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=UTC))
+
+
+async def _week_with_two_photos(env: BotEnv) -> None:
+    await _week_of_photos(env, families=3, sharing=2, first=7100)
 
 
 async def _dispatch_until_quiet(env: BotEnv, rounds: int = 12) -> None:
@@ -208,18 +213,7 @@ async def test_every_shared_photo_reaches_the_lead_as_telegram_takes_them(
 ) -> None:
     lead = env.sandbox.user(7020)
     await _join(env, lead, "lead")
-    parents = [env.sandbox.user(7500 + i) for i in range(shared)]
-    for i, p in enumerate(parents):
-        await active_family(env.store, env.setting.id, p.id, children=((f"Kid{i}", "2024-01"),))
-    await plan_weeks(env.store, env.services.library, env.clock.now())
-    env.clock.set(datetime(2026, 11, 25, 9, 31, tzinfo=UTC))
-    await dispatch_due(env.bot, env.services)
-    for p in parents:
-        await p.wait_for_messages(1)
-        p.send_photo(caption="look what we made")
-    for p in parents:
-        await p.wait_for_messages(2)
-    env.clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=UTC))
+    await _week_of_photos(env, families=shared, sharing=shared, first=7500)
     before = len(lead.messages())
     await queue_due_digests(env.services)
     await _dispatch_until_quiet(env, rounds=3)
