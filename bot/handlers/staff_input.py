@@ -37,10 +37,12 @@ def step(name: str) -> Callable[[StaffStep], StaffStep]:
     return register
 
 
-async def awaiting_of(update: Update, context: Ctx) -> tuple[Practitioner, dict[str, Any]] | None:
-    """The membership with something awaited (the most recently set), if any."""
+async def awaiting_of(
+    context: Ctx, memberships: list[Practitioner]
+) -> tuple[Practitioner, dict[str, Any]] | None:
+    """The newest membership with something awaited, if any (unreadable JSON is cleared)."""
     s = context.bot_data.services
-    for me in reversed(await s.store.practitioners_of(user_id(update))):
+    for me in reversed(memberships):
         if me.awaiting:
             try:
                 return me, dict(json.loads(me.awaiting))
@@ -55,7 +57,7 @@ async def on_staff_message(update: Update, context: Ctx) -> bool:
     memberships = await s.store.practitioners_of(user_id(update))
     if not memberships:
         return False
-    found = await awaiting_of(update, context)
+    found = await awaiting_of(context, memberships)
     if found is not None:
         me, awaited = found
         handler = STEPS.get(str(awaited.get("do")))

@@ -183,6 +183,19 @@ class StoreBase:
             cursor = await self._patiently(lambda: self._db.execute(sql, params))
             return int(cursor.rowcount)
 
+    async def insert_ignoring(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """An INSERT OR IGNORE over many rows in one transaction; how many were new.
+
+        The outbox's unique keys make queueing the same thing twice a no-op, so callers
+        learn from this what was really added.
+        """
+        if not rows:
+            return 0
+        async with self.write() as db:
+            before = db.total_changes
+            await db.executemany(sql, rows)
+            return db.total_changes - before
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         # One trip to the database thread (execute, fetch and close there together).
         return list(await self._db.execute_fetchall(sql, params))

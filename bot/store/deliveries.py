@@ -148,17 +148,12 @@ class DeliveryQueries(StoreBase):
             (d.child_id, d.family_id, d.iso_week, d.activity_id, d.touch, d.kind, to_db(d.due_at))
             for d in items
         ]
-        if not params:
-            return 0
-        async with self.write() as db:
-            before = db.total_changes
-            await db.executemany(
-                "INSERT OR IGNORE INTO deliveries"
-                " (child_id, family_id, iso_week, activity_id, touch, kind, due_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                params,
-            )
-            return db.total_changes - before
+        return await self.insert_ignoring(
+            "INSERT OR IGNORE INTO deliveries"
+            " (child_id, family_id, iso_week, activity_id, touch, kind, due_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params,
+        )
 
     # -- lookups ------------------------------------------------------------
     async def get_delivery(self, delivery_id: int) -> Delivery | None:

@@ -116,32 +116,22 @@ class OutboxQueries(StoreBase):
             )
             for m in messages
         ]
-        if not params:
-            return 0
-        async with self.write() as db:
-            before = db.total_changes
-            await db.executemany(
-                "INSERT OR IGNORE INTO deliveries (kind, practitioner_id, family_id, payload,"
-                " priority, group_key, seq, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                params,
-            )
-            return db.total_changes - before
+        return await self.insert_ignoring(
+            "INSERT OR IGNORE INTO deliveries (kind, practitioner_id, family_id, payload,"
+            " priority, group_key, seq, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params,
+        )
 
     async def enqueue_family(self, messages: Sequence[NewFamilyMessage]) -> int:
         """Queue messages to families; a group part already queued is kept."""
         params = [
             (m.kind, m.family_id, m.payload, m.group_key, m.seq, to_db(m.due_at)) for m in messages
         ]
-        if not params:
-            return 0
-        async with self.write() as db:
-            before = db.total_changes
-            await db.executemany(
-                "INSERT OR IGNORE INTO deliveries (kind, family_id, payload, group_key, seq, due_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                params,
-            )
-            return db.total_changes - before
+        return await self.insert_ignoring(
+            "INSERT OR IGNORE INTO deliveries (kind, family_id, payload, group_key, seq, due_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            params,
+        )
 
     async def recover_in_flight(self) -> int:
         """After a crash the outcome of a 'sending' row is unknown: send it again."""
