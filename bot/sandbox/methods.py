@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox import methods_bot, methods_edit, methods_send
+from bot.sandbox import methods_bot, methods_edit, methods_send, webhook
 from bot.sandbox.params import Params
 from bot.sandbox.state import SandboxState
 
@@ -17,8 +17,9 @@ Handler = Callable[[SandboxState, Params], Awaitable[Any]]
 
 _HANDLERS: dict[str, Handler] = {
     "getMe": methods_bot.get_me,
-    "deleteWebhook": methods_bot.delete_webhook,
-    "getWebhookInfo": methods_bot.get_webhook_info,
+    "setWebhook": webhook.set_webhook,
+    "deleteWebhook": webhook.delete_webhook,
+    "getWebhookInfo": webhook.get_webhook_info,
     "getUpdates": methods_bot.get_updates,
     "setMyCommands": methods_bot.set_my_commands,
     "getMyCommands": methods_bot.get_my_commands,

@@ -1,5 +1,7 @@
 """Bot-level methods: identity, the update queue, commands, files, leaving chats.
 
+Webhooks (setWebhook and the push of updates) are in ``bot/sandbox/webhook.py``.
+
 ``getUpdates`` carries the semantics polling depends on: an offset confirms (drops)
 everything below it, a call returns at once when updates wait and otherwise holds the
 connection up to ``timeout`` seconds, and a newer call ends an older one with 409.
@@ -16,6 +18,7 @@ from bot.sandbox.params import Params
 from bot.sandbox.state import SandboxState, conflict
 from bot.sandbox.updates import my_chat_member
 from bot.sandbox.validation import check_commands, check_language_code
+from bot.sandbox.webhook import webhook_active
 
 
 async def get_me(st: SandboxState, p: Params) -> Any:
@@ -29,17 +32,9 @@ async def get_me(st: SandboxState, p: Params) -> Any:
     }
 
 
-async def delete_webhook(st: SandboxState, p: Params) -> Any:
-    if p.flag("drop_pending_updates"):
-        st.drop_updates()
-    return True
-
-
-async def get_webhook_info(st: SandboxState, p: Params) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": st.pending_updates}
-
-
 async def get_updates(st: SandboxState, p: Params) -> Any:
+    if st.webhook is not None:
+        raise webhook_active()
     offset = p.integer("offset")
     limit = p.integer("limit")
     limit = 100 if limit is None or limit <= 0 else min(limit, 100)
@@ -56,6 +51,8 @@ async def get_updates(st: SandboxState, p: Params) -> Any:
     while True:
         if generation != st.poll_generation:
             raise conflict()
+        if st.webhook is not None:  # set while this poll waited
+            raise webhook_active()
         updates = st.deliverable(limit)
         remaining = deadline - loop.time()
         if updates or st.closing or remaining <= 0:

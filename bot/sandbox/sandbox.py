@@ -17,6 +17,7 @@ from bot.sandbox.server import SLEEPERS_KEY, build_app
 from bot.sandbox.state import Chat, SandboxState
 from bot.sandbox.updates import my_chat_member
 from bot.sandbox.users import SandboxUser
+from bot.sandbox.webhook import WebhookPusher
 
 DEFAULT_TOKEN = "123456:SANDBOX-TOKEN"  # noqa: S105 - a fake token for a fake server
 
@@ -37,6 +38,7 @@ class Sandbox(SandboxState):
         self._users: dict[int, SandboxUser] = {}
         self._runner: web.AppRunner | None = None
         self._app: web.Application | None = None
+        self._pusher: WebhookPusher | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -53,11 +55,16 @@ class Sandbox(SandboxState):
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
         shown = f"[{shown}]" if ":" in shown else shown
         self.root = f"http://{shown}:{self.port}"
+        self._pusher = WebhookPusher(self)
+        self._pusher.start()
 
     async def stop(self) -> None:
         """Stop serving; long polls return empty and delayed answers are dropped."""
         self.closing = True
         self.notify()
+        if self._pusher is not None:
+            await self._pusher.stop()
+            self._pusher = None
         if self._app is not None:
             sleepers = self._app[SLEEPERS_KEY]
             for task in list(sleepers):

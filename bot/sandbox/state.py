@@ -12,12 +12,15 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.errors import ApiError, bad_request, forbidden
 from bot.sandbox.faults import Counters, FaultDice, Faults, RateLimiter
 from bot.sandbox.files import FileStore
 from bot.sandbox.sent import SentMessage
+
+if TYPE_CHECKING:
+    from bot.sandbox.webhook import WebhookTarget
 
 #: Update kinds Telegram leaves out unless a bot asks for them in allowed_updates.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -73,6 +76,10 @@ class SandboxState:
         self.answers: dict[int, list[dict[str, Any]]] = {}
         self.closing = False
         self.poll_generation = 0
+        #: Set by setWebhook: updates are then pushed to it (bot/sandbox/webhook.py).
+        self.webhook: WebhookTarget | None = None
+        #: Telegram retries a refused webhook delivery later; the sandbox soon.
+        self.webhook_retry_seconds = 0.2
         #: The loop serving HTTP, so threads driving users can wake long polls.
         self.loop: asyncio.AbstractEventLoop | None = None
         self._chats: dict[int, Chat] = {}
