@@ -80,6 +80,9 @@ class Options:
     retention_every: float = 86400.0
     retry_base_seconds: float = 30.0
     schedule_jobs: bool = True
+    # False: a receive-only process (``playtalk run --no-dispatch``, bot/webhook.py): no
+    # tick, no urgent pass, no recovery of in-flight sends; another process does those.
+    dispatch: bool = True
     read_timeout: float = 10.0
     # Updates handled at once, and HTTP connections to the Bot API shared by handlers and jobs.
     concurrent_updates: int = 64
@@ -206,15 +209,17 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         retry_base_seconds=opts.retry_base_seconds,
         per_chat_seconds=opts.per_chat_seconds,
     )
-    services.wake_dispatch = lambda: _dispatch_soon(app, services)
+    if opts.dispatch:
+        services.wake_dispatch = lambda: _dispatch_soon(app, services)
     app.bot_data.services = services
-    recovered = await store.recover_in_flight()
+    # Only a dispatching process may reset 'sending' rows: they may be another's, in flight.
+    recovered = await store.recover_in_flight() if opts.dispatch else 0
     if recovered:
         log.info(
             "%d deliveries were in flight at the last stop; they will be sent again", recovered
         )
     await _set_commands(app, catalogs)
-    if opts.schedule_jobs and app.job_queue is not None:
+    if opts.schedule_jobs and opts.dispatch and app.job_queue is not None:
         app.job_queue.run_repeating(
             jobs.tick_job, interval=opts.dispatch_every, first=0.5, name="tick"
         )

@@ -16,6 +16,7 @@ from bot.config import Config, ConfigError, load_config, redact_token
 from bot.content import ContentError
 from bot.i18n import CatalogError
 from bot.store import StoreError, open_store
+from bot.webhook import WebhookError, add_run_arguments, from_args, run_until_stopped
 
 log = logging.getLogger("playtalk")
 
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         description="playtalk: weekly play-and-talk ideas for families, and a digest for their nursery.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    add_run_arguments(sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)"))
     sandbox = sub.add_parser(
         "sandbox", help="serve the local Bot API stand-in to try the bot by hand"
     )
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
-        return _run(config)
+        return _run(config, args)
     if args.command == "sandbox":
         from bot.sandbox import serve_forever
 
@@ -167,20 +168,26 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     return asyncio.run(_store_command(args, config))
 
 
-def _run(config: Config) -> int:
+def _run(config: Config, args: argparse.Namespace) -> int:
     from bot.app import Options, build_application
 
     config.require_token()
-    # Check the database first: a schema from a newer playtalk must be refused with
-    # one clear line, not after PTB has tried (and maybe failed) to reach Telegram.
-    asyncio.run(_check_store(config))
-    options = Options(max_rate=config.max_rate, dispatch_every=config.dispatch_seconds)
-    app = build_application(config, options=options)
-    log.info("starting playtalk with database %s", config.db_path)
-    eventloop.install()
-    app.run_polling(
-        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-    )
+    try:
+        webhook = from_args(args, config.api_root)
+        # Check the database first: a schema from a newer playtalk must be refused with
+        # one clear line, not after PTB has tried (and maybe failed) to reach Telegram.
+        asyncio.run(_check_store(config))
+        options = Options(
+            max_rate=config.max_rate,
+            dispatch_every=config.dispatch_seconds,
+            dispatch=not args.no_dispatch,
+        )
+        app = build_application(config, options=options)
+        log.info("starting playtalk with database %s", config.db_path)
+        eventloop.install()
+        run_until_stopped(app, webhook)
+    except WebhookError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 
