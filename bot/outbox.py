@@ -11,20 +11,22 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, ReplyParameters
-from telegram.constants import ParseMode
+from telegram import Bot, InputFile
 
-from bot.keyboards import checkin_rows, keyboard, reply_buttons
+from bot import rawapi
+from bot.keyboards import Row, checkin_rows, reply_buttons
 from bot.messages import render_activity
 from bot.services import Services
 from bot.store import Outgoing
 from bot.vocab import Kind
 
 ALBUM_MAX = 10  # sendMediaGroup takes 2-10 items
+HTML = "HTML"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +111,17 @@ def photo_parts(items: list[tuple[str, str]]) -> list[Payload]:
     return [Payload("album", items=tuple(items[i : i + size])) for i in range(0, len(items), size)]
 
 
-def compose_family(s: Services, item: Outgoing) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of an activity touch or a check-in, in the family's language."""
+def _markup(rows: Sequence[Row]) -> dict[str, Any]:
+    """Inline buttons as the Bot API's JSON: rows of (label, signed callback data)."""
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
+
+
+def compose_family(s: Services, item: Outgoing) -> tuple[str, list[list[tuple[str, str]]] | None]:
+    """The text and button rows of an activity touch or a check-in, in the family's language."""
     t = s.catalogs.for_locale(item.locale)
     d = item.delivery
     assert d is not None, "family rows carry their delivery"
@@ -119,67 +130,76 @@ def compose_family(s: Services, item: Outgoing) -> tuple[str, InlineKeyboardMark
             "Hello! We haven't heard from you for a few weeks, and that's fine. "
             "Are the play ideas still useful?"
         )
-        return escape(text), keyboard(checkin_rows(t, s.signer, item.chat_id))
+        return escape(text), checkin_rows(t, s.signer, item.chat_id)
     activity = s.library.get(d.activity_id)
     if activity is None:
         raise LookupError(f"activity {d.activity_id} is no longer in the library")
     text = render_activity(t, activity, item.child_name, d.kind)
-    markup = None
+    rows = None
     if d.kind in (Kind.ACTIVITY, Kind.SINGLE):
-        markup = keyboard(reply_buttons(t, s.signer, item.chat_id, d.id))
-    return text, markup
+        rows = reply_buttons(t, s.signer, item.chat_id, d.id)
+    return text, rows
 
 
 async def send_family(bot: Bot, s: Services, item: Outgoing) -> int:
-    text, markup = compose_family(s, item)
-    message = await bot.send_message(
-        chat_id=item.chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
-    )
-    return message.message_id
+    """An activity touch or a check-in: the weekly fan-out, so by the raw call."""
+    text, rows = compose_family(s, item)
+    params: dict[str, Any] = {"chat_id": item.chat_id, "text": text, "parse_mode": HTML}
+    if rows:
+        params["reply_markup"] = _markup(rows)
+    return (await rawapi.send(bot, "sendMessage", params))[0]
 
 
 async def send_payload(bot: Bot, chat_id: int, p: Payload) -> int:
-    """One call for one part; returns the (first) message id."""
-    html = ParseMode.HTML
+    """One call for one part; returns the (first) message id.
+
+    Text, photos and voice notes Telegram already holds (by file id) and albums of them
+    go by the raw call (bot/rawapi.py): a JSON body, no ``telegram.Message`` made of
+    the answer. Uploads (a chart, an HTML file, a CSV) go through PTB, which builds
+    the multipart body; they are a few a week per practitioner.
+    """
     # A reply to a message the parent has since deleted still goes, just not as a reply.
-    reply = (
-        ReplyParameters(message_id=p.reply_to, allow_sending_without_reply=True)
-        if p.reply_to
-        else None
-    )
-    markup = keyboard(p.buttons) if p.buttons else None
+    reply = {"message_id": p.reply_to, "allow_sending_without_reply": True} if p.reply_to else None
+    markup = _markup(p.buttons) if p.buttons else None
     if p.send == "text":
-        m = await bot.send_message(
-            chat_id,
-            p.text,
-            parse_mode=html,
-            disable_web_page_preview=True,
-            reply_parameters=reply,
-            reply_markup=markup,
-        )
-    elif p.send in ("photo", "voice"):
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": p.text,
+            "parse_mode": HTML,
+            "link_preview_options": {"is_disabled": True},
+            "reply_parameters": reply,
+            "reply_markup": markup,
+        }
+        return (await rawapi.send(bot, "sendMessage", params))[0]
+    if p.send in ("photo", "voice"):
         # A file Telegram already holds, with an HTML caption, buttons and a reply target.
-        send_file = bot.send_photo if p.send == "photo" else bot.send_voice
-        m = await send_file(
-            chat_id,
-            p.file_id,
-            caption=p.text or None,
-            parse_mode=html,
-            reply_parameters=reply,
-            reply_markup=markup,
-        )
-    elif p.send == "album":
-        media = [InputMediaPhoto(f, caption=c or None, parse_mode=html) for f, c in p.items]
-        sent = await bot.send_media_group(chat_id, media, reply_parameters=reply)
-        return sent[0].message_id
-    elif p.send == "upload_photo":
+        params = {
+            "chat_id": chat_id,
+            p.send: p.file_id,
+            "caption": p.text or None,
+            "parse_mode": HTML,
+            "reply_parameters": reply,
+            "reply_markup": markup,
+        }
+        method = "sendPhoto" if p.send == "photo" else "sendVoice"
+        return (await rawapi.send(bot, method, params))[0]
+    if p.send == "album":
+        media = [
+            {"type": "photo", "media": f, "caption": c, "parse_mode": HTML}
+            if c
+            else {"type": "photo", "media": f}
+            for f, c in p.items
+        ]
+        params = {"chat_id": chat_id, "media": media, "reply_parameters": reply}
+        return (await rawapi.send(bot, "sendMediaGroup", params))[0]
+    if p.send == "upload_photo":
         m = await bot.send_photo(chat_id, InputFile(io.BytesIO(p.data), filename=p.filename))
     elif p.send == "document":
         m = await bot.send_document(
             chat_id,
             InputFile(io.BytesIO(p.data), filename=p.filename),
             caption=p.text or None,
-            parse_mode=html,
+            parse_mode=HTML,
         )
     else:
         raise LookupError(f"unknown payload {p.send!r}")
