@@ -47,7 +47,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     token: str
-    db_path: Path
+    # A SQLite file, or a postgresql:// URL (bot.store.pg.is_postgres_url).
+    db_path: Path | str
     timezone: str
     api_root: str
     log_level: str
@@ -72,6 +73,17 @@ class Config:
                 "export TELEGRAM_BOT_TOKEN=... (or put telegram_bot_token in playtalk.toml)"
             )
         return self.token
+
+
+def _database(value: str) -> Path | str:
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    if "://" in value:
+        raise ConfigError(
+            f"PLAYTALK_DB={value.split('://')[0]}://… is not a database playtalk knows: "
+            "give a SQLite file name or a postgresql:// URL"
+        )
+    return Path(value)
 
 
 def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = None) -> Config:
@@ -122,7 +134,7 @@ def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = N
             raise ConfigError(f"{var} must be above 0")
     return Config(
         token=values["TELEGRAM_BOT_TOKEN"],
-        db_path=Path(values["PLAYTALK_DB"]),
+        db_path=_database(values["PLAYTALK_DB"]),
         timezone=timezone,
         api_root=root,
         log_level=level,

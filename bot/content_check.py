@@ -15,7 +15,7 @@ from bot.config import ConfigError, load_config
 from bot.content import AREAS, MAX_AGE_MONTHS, Library, read_library
 from bot.i18n import DOMAINS, LOCALES, SOURCE_LOCALE, Catalogs, locales_dir
 from bot.messages import render_activity
-from bot.store import open_store
+from bot.store import StoreError, open_store
 
 MIN_FITTING = 52
 LONGEST_NAME = "Maximiliana-Josephine Oluwaseun-Adebayo"[:40]
@@ -106,16 +106,20 @@ def print_recordings(library: Library) -> None:
     except ConfigError as exc:
         print(f"\nRecordings: not counted ({exc})")
         return
-    if not db.is_file():
+    if isinstance(db, Path) and not db.is_file():
         print(f"\nRecordings: no database at {db}, so none counted")
         return
-    counts = asyncio.run(_recording_counts(db))
+    try:
+        counts = asyncio.run(_recording_counts(db))
+    except StoreError as exc:
+        print(f"\nRecordings: not counted ({exc})")
+        return
     total = len(library.activities)
     print("\nActivities with a recording (any setting), per locale:")
     print("  " + "  ".join(f"{code} {counts.get(code, 0)}/{total}" for code in LOCALES))
 
 
-async def _recording_counts(db: Path) -> dict[str, int]:
+async def _recording_counts(db: Path | str) -> dict[str, int]:
     store = await open_store(db)
     try:
         return await store.recording_counts()

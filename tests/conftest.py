@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from bot.i18n import Translator
 from bot.sandbox import Sandbox, SandboxUser, SentMessage
 from bot.services import Services
 from bot.store import Setting, Store, open_store
+from tests.pgserver import NoPostgres, PgServer, start_server
 
 # A Monday morning in late November (GMT).
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -28,9 +30,62 @@ def clock() -> Clock:
     return Clock(MONDAY)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: the test is about SQLite's own files (not run on PostgreSQL)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked sqlite_only keeps only its SQLite run."""
+    items[:] = [
+        item
+        for item in items
+        if not (
+            item.get_closest_marker("sqlite_only")
+            and "postgresql" in getattr(item, "callspec", None).params.values()  # type: ignore[union-attr]
+            if hasattr(item, "callspec")
+            else False
+        )
+    ]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        server = start_server()
+    except NoPostgres as exc:
+        if os.environ.get("PLAYTALK_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-async def store(tmp_path: Path, clock: Clock) -> AsyncIterator[Store]:
-    opened = await open_store(tmp_path / "store.db", clock)
+def backend() -> str:
+    """Which database the store fixtures use; folders whose tests run on both
+    (tests/store, tests/scheduler, tests/reliability) parametrize it in their conftest."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def db_location(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Path | str]:
+    """A fresh, empty database: a file in tmp_path, or a new database on the test server."""
+    if backend == "sqlite":
+        yield tmp_path / "bot.db"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = await server.fresh_database()
+    yield url
+    await server.drop(url)
+
+
+@pytest.fixture
+async def store(db_location: Path | str, clock: Clock) -> AsyncIterator[Store]:
+    opened = await open_store(db_location, clock)
     yield opened
     await opened.close()
 
@@ -43,7 +98,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     await sb.stop()
 
 
-def make_config(sandbox: Sandbox, db: Path) -> Config:
+def make_config(sandbox: Sandbox, db: Path | str) -> Config:
     return Config(
         token=sandbox.token,
         db_path=db,
@@ -94,7 +149,7 @@ class BotEnv:
 
 @asynccontextmanager
 async def start_bot(
-    sandbox: Sandbox, db: Path, clock: Clock, options: Options = TEST_OPTIONS
+    sandbox: Sandbox, db: Path | str, clock: Clock, options: Options = TEST_OPTIONS
 ) -> AsyncIterator[tuple[Bot, Services]]:
     """The real application, polling the sandbox, with the scheduler's jobs left to the test."""
     app = build_application(make_config(sandbox, db), clock, options)
@@ -103,8 +158,8 @@ async def start_bot(
 
 
 @pytest.fixture
-async def env(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> AsyncIterator[BotEnv]:
-    async with start_bot(sandbox, tmp_path / "bot.db", clock) as (bot, services):
+async def env(sandbox: Sandbox, db_location: Path | str, clock: Clock) -> AsyncIterator[BotEnv]:
+    async with start_bot(sandbox, db_location, clock) as (bot, services):
         setting = await services.store.add_setting(
             "Sunflower Nursery", "Europe/London", "sunflower-code"
         )

@@ -23,6 +23,7 @@ from bot.store.outbox import NewFamilyMessage, NewStaffMessage, OutboxQueries
 from bot.store.partnership import PartnershipQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingQueries, hash_code
+from bot.store.sharing import SharingQueries
 from bot.store.staff import StaffQueries
 
 TABLES = (
@@ -38,6 +39,8 @@ TABLES = (
     "digests_sent",
     "staff_replies",
     "recordings",
+    "send_budget",
+    "dispatchers",
 )
 
 
@@ -50,6 +53,7 @@ class Store(
     ReportQueries,
     StaffQueries,
     PartnershipQueries,
+    SharingQueries,
 ):
     """The database behind one playtalk process."""
 

@@ -4,110 +4,79 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
+import asyncpg
 
 from bot.clock import Clock
+from bot.store.migrations_list import Dialect, StoreError, latest_version, migrations
+from bot.store.pg import PgConnection, is_postgres_url, migrate_pg, without_password
+from bot.store.sqlite_files import (
+    create_private,
+    is_busy,
+    keep_private,
+    migrate_sqlite,
+    wal_empty,
+)
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 # Another process (an operator's sqlite3 shell, a backup, a VACUUM) may hold the write
 # lock or an old read snapshot for longer than the busy timeout: writes and the
 # post-erase checkpoint keep trying this long before giving up.
 LOCKED_PATIENCE_SECONDS = 60.0
 _T = TypeVar("_T")
-
-
-class StoreError(Exception):
-    """A problem an operator has to act on (the message says what)."""
-
-
-def migrations() -> list[tuple[int, str]]:
-    """The numbered SQL files shipped with the package, in order."""
-    found: list[tuple[int, str]] = []
-    for entry in resources.files("bot.store").joinpath("migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    found.sort()
-    for expected, (number, _) in enumerate(found, start=1):
-        if number != expected:
-            raise StoreError(f"migration {expected:03d} is missing")
-    return found
-
-
-def latest_version() -> int:
-    return len(migrations())
-
-
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "database is locked" in str(exc) or "database is busy" in str(exc)
-
-
-def create_private(path: Path) -> bool:
-    """Make ``path`` an empty file only its owner can read (SQLite takes an empty file
-    as an empty database, and gives its -wal and -shm the database's mode). Families'
-    names and words must not be readable by every account on the machine."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        return False
-    except OSError as exc:  # no such folder, no permission: one line for the operator
-        raise StoreError(f"cannot create {path}: {exc.strerror}") from None
-    return True
-
-
-def _wal_empty(path: str) -> bool:
-    wal = Path(f"{path}-wal")
-    return not wal.exists() or wal.stat().st_size == 0
-
-
-def _keep_private(path: Path, created: bool) -> None:
-    """The -wal and -shm no more readable than the database; warn about an old, open one."""
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077 == 0:
-        for suffix in ("-wal", "-shm"):
-            companion = Path(f"{path}{suffix}")
-            if companion.exists():
-                companion.chmod(0o600)
-    elif not created:
-        log.warning("%s can be read by other users (mode %o); chmod 600 it", path, mode)
+__all__ = ["StoreBase", "StoreError", "latest_version", "migrations"]
 
 
 class StoreBase:
-    """Owns the aiosqlite connection.
+    """Owns the connection: aiosqlite's, or PgConnection, which answers the same calls.
 
     aiosqlite runs every statement on one thread, but an ``await`` inside a
     transaction lets another coroutine's statements slip into it; the write lock
-    makes each write transaction whole.
+    makes each write transaction whole. On PostgreSQL the lock does the same for this
+    process; other processes are kept apart by the server (row locks, SKIP LOCKED).
+    The query modules see one type, ``aiosqlite.Connection``: PgConnection provides
+    the part of it they use (execute, executemany, execute_fetchall, total_changes).
     """
 
-    def __init__(self, db: aiosqlite.Connection, clock: Clock, path: str) -> None:
-        self._db = db
+    def __init__(
+        self,
+        db: aiosqlite.Connection | PgConnection,
+        clock: Clock,
+        path: str,
+        dialect: Dialect = "sqlite",
+    ) -> None:
+        self._db = cast(aiosqlite.Connection, db)
+        self.dialect: Dialect = dialect
         self._lock = asyncio.Lock()
         self.clock = clock
         self.path = path
         self.locked_patience = LOCKED_PATIENCE_SECONDS
         self.busy_timeout_ms = BUSY_TIMEOUT_MS
 
+    @property
+    def on_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @property
+    def described(self) -> str:
+        """Where the data is, as a log line or an error message may show it."""
+        return without_password(self.path) if self.on_postgres else self.path
+
     @classmethod
     async def open(
         cls, path: str | Path, clock: Clock | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
     ) -> Any:
+        if is_postgres_url(path):
+            return await cls._open_postgres(str(path), clock)
         on_disk = str(path) not in ("", ":memory:") and not str(path).startswith("file:")
         created = on_disk and create_private(Path(path))
         db = await aiosqlite.connect(str(path), isolation_level=None)
@@ -118,15 +87,28 @@ class StoreBase:
             await db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA secure_delete=ON")
-            await _migrate(db)
+            await migrate_sqlite(db)
             if on_disk:
-                _keep_private(Path(path), created)
+                keep_private(Path(path), created)
         except BaseException:
             await db.close()
             raise
         store = cls(db, clock or Clock(), str(path))
         store.busy_timeout_ms = int(busy_timeout_ms)
         return store
+
+    @classmethod
+    async def _open_postgres(cls, url: str, clock: Clock | None) -> Any:
+        try:
+            conn = await PgConnection.connect(url)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreError(f"cannot connect to {without_password(url)}: {exc}") from None
+        try:
+            await migrate_pg(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, clock or Clock(), url, "postgresql")
 
     async def _patiently(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
         """``attempt()``, tried again while another connection holds the database locked.
@@ -144,7 +126,7 @@ class StoreBase:
             try:
                 return await attempt()
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or loop.time() + delay > deadline:
+                if not is_busy(exc) or loop.time() + delay > deadline:
                     raise
             if delay == 0.05:  # once per write, not once per try
                 log.warning("the database is locked by another connection; retrying a write")
@@ -162,7 +144,8 @@ class StoreBase:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; the caller holds the lock."""
-        await self._patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
+        begin = "BEGIN" if self.on_postgres else "BEGIN IMMEDIATE"
+        await self._patiently(lambda: self._db.execute(begin))
         try:
             yield self._db
             # A COMMIT that finds the database busy leaves the transaction open: retry it.
@@ -191,6 +174,9 @@ class StoreBase:
         """
         if not rows:
             return 0
+        if self.on_postgres:
+            async with self.write() as db:
+                return len(await cast(PgConnection, db).insert_counting(sql, rows))
         async with self.write() as db:
             before = db.total_changes
             await db.executemany(sql, rows)
@@ -229,7 +215,12 @@ class StoreBase:
         older snapshot; each attempt here gives up at once instead of stalling every
         query of the bot for the busy timeout, and is retried with a backoff for up to
         ``locked_patience`` seconds. Returns whether the -wal is empty.
+
+        PostgreSQL keeps no file of ours to empty; its own WAL and dead row versions
+        are the server's to recycle (see erase_family_traces).
         """
+        if self.on_postgres:
+            return True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.locked_patience
         delay = 0.02
@@ -243,9 +234,9 @@ class StoreBase:
                     )
                 except sqlite3.OperationalError as exc:
                     await self._db.execute(restore)
-                    if not _is_busy(exc):
+                    if not is_busy(exc):
                         raise
-                if _wal_empty(self.path):
+                if wal_empty(self.path):
                     return True
             if loop.time() + delay > deadline:
                 log.warning("the -wal could not be emptied: another connection keeps reading")
@@ -257,7 +248,13 @@ class StoreBase:
         """SQLite's online backup: a consistent copy even while the bot writes.
 
         The copy holds everything the database does, so it is made readable by its
-        owner only, like the database."""
+        owner only, like the database. On PostgreSQL it is pg_dump's custom format,
+        which pg_restore reads."""
+        if self.on_postgres:
+            from bot.store.pg_tools import pg_dump
+
+            await pg_dump(self.path, Path(target))
+            return
         if not create_private(Path(target)):
             raise StoreError(f"{target} already exists; choose a new file name")
         async with self._lock:
@@ -266,32 +263,3 @@ class StoreBase:
                 await self._db.backup(dest)
             finally:
                 await dest.close()
-
-
-async def _migrate(db: aiosqlite.Connection) -> None:
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
-    steps = migrations()
-    if current > len(steps):
-        raise StoreError(
-            f"the database is at schema version {current}, newer than this playtalk "
-            f"understands ({len(steps)}); upgrade playtalk or restore a backup"
-        )
-    if current == len(steps):
-        return
-    # A migration may rebuild a table (SQLite cannot change a CHECK in place); with
-    # foreign keys on, dropping the old table would cascade into the rows that point
-    # at it. They are switched off around the migrations and checked afterwards.
-    await db.execute("PRAGMA foreign_keys=OFF")
-    try:
-        for number, sql in steps[current:]:
-            log.info("applying migration %03d", number)
-            await db.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
-        broken = await db.execute_fetchall("PRAGMA foreign_key_check")
-        if list(broken):
-            raise StoreError("a migration left rows pointing at nothing; restore the backup")
-    finally:
-        await db.execute("PRAGMA foreign_keys=ON")

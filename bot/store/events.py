@@ -13,6 +13,7 @@ from bot.clock import from_db, to_db
 from bot.store.db import StoreBase
 from bot.store.groupcommit import GroupCommit
 from bot.store.models import Event
+from bot.store.pg import PgConnection
 
 _INSERT_EVENT = (
     "INSERT INTO events (family_id, child_id, delivery_id, kind, tap, text, file_id,"
@@ -61,6 +62,10 @@ async def _insert_events(db: aiosqlite.Connection, events: list[_NewEvent]) -> l
         cursor = await db.execute(_INSERT_EVENT, event.row())
         await db.execute(_ENGAGED, (event.created_at, event.family_id))
         return [int(cursor.lastrowid or 0)]
+    if isinstance(db, PgConnection):
+        ids = await db.insert_counting(_INSERT_EVENT, [e.row() for e in events])
+        await db.executemany(_ENGAGED, [(e.created_at, e.family_id) for e in events])
+        return ids
     await db.executemany(_INSERT_EVENT, [e.row() for e in events])
     [(last,)] = await db.execute_fetchall("SELECT last_insert_rowid()")
     await db.executemany(_ENGAGED, [(e.created_at, e.family_id) for e in events])
@@ -252,7 +257,7 @@ class EventQueries(StoreBase):
             )
             counts = deleted.rowcount, cleared.rowcount
             purged = sum(counts) + alerts.rowcount + staff.rowcount
-        if purged:
+        if purged and not self.on_postgres:
             async with self._lock:
                 await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return counts

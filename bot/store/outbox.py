@@ -133,29 +133,25 @@ class OutboxQueries(StoreBase):
             params,
         )
 
-    async def recover_in_flight(self) -> int:
-        """After a crash the outcome of a 'sending' row is unknown: send it again."""
-        async with self.write() as db:
-            cursor = await db.execute(
-                "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL"
-                " WHERE state = 'sending'"
-            )
-            return cursor.rowcount
-
-    async def claim_due(self, now: datetime, limit: int) -> list[Outgoing]:
+    async def claim_due(self, now: datetime, limit: int, owner: str = "") -> list[Outgoing]:
         """Move due rows to 'sending' (alerts first) and return them with what sending needs.
 
         A part of a group is due only once every earlier part is settled, so a digest
-        arrives in order even when one of its parts has to be retried.
+        arrives in order even when one of its parts has to be retried. On PostgreSQL
+        the rows are locked as they are read and rows another process is claiming are
+        passed over (SKIP LOCKED), so several dispatchers never claim the same row;
+        SQLite's write lock does the same for the processes sharing its file.
         """
         stamp = to_db(now)
+        claim = _CLAIM + (" FOR UPDATE OF d SKIP LOCKED" if self.on_postgres else "")
         async with self.write() as db:
-            async with db.execute(_CLAIM, (stamp, stamp, limit)) as cursor:
+            async with db.execute(claim, (stamp, stamp, limit)) as cursor:
                 rows = list(await cursor.fetchall())
             if rows:
                 await db.executemany(
-                    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-                    [(r["id"],) for r in rows],
+                    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1,"
+                    " claimed_by = ? WHERE id = ?",
+                    [(owner or None, r["id"]) for r in rows],
                 )
         return [_outgoing(r) for r in rows]
 

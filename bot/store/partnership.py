@@ -60,14 +60,14 @@ class PartnershipQueries(StoreBase):
             " WHERE f.setting_id = ? AND f.status = ? AND e.created_at >= ? AND e.created_at < ?"
             " AND d.child_id IS NOT NULL AND d.iso_week IS NOT NULL"
             " AND (e.kind != 'tap' OR e.tap IN (?, ?, ?))"
-            " GROUP BY e.family_id, d.child_id",
+            " GROUP BY e.family_id, f.locale, d.child_id",
             (*span, *PLAYED_TAPS),  # the three placeholders above
         )
         photos = await self.fetchall(
             "SELECT e.family_id, f.locale, COUNT(*) FROM events e"
             " JOIN families f ON f.id = e.family_id"
             " WHERE f.setting_id = ? AND f.status = ? AND e.created_at >= ? AND e.created_at < ?"
-            " AND e.kind = 'photo' GROUP BY e.family_id",
+            " AND e.kind = 'photo' GROUP BY e.family_id, f.locale",
             span,
         )
         found: dict[int, MonthActivity] = {}

@@ -168,7 +168,7 @@ def _weekly_sql(weeks: int) -> str:
 
     def mask(column: str) -> str:
         whens = " ".join(f"WHEN {column} < ?{n + 1} THEN {1 << n}" for n in range(weeks))
-        return f"SUM(DISTINCT CASE {whens} END)"
+        return f"CAST(SUM(DISTINCT CASE {whens} END) AS BIGINT)"  # numeric, on PostgreSQL
 
     kinds = ", ".join(f"'{k}'" for k in ACTIVITY_KINDS)
     setting, first, last = weeks + 1, weeks + 2, weeks + 3

@@ -154,7 +154,7 @@ class SettingQueries(StoreBase):
                 if await cursor.fetchone() is None:
                     return False
             await db.execute(
-                "UPDATE practitioners SET chosen = (setting_id = ?) WHERE user_id = ?",
+                "UPDATE practitioners SET chosen = CASE WHEN setting_id = ? THEN 1 ELSE 0 END WHERE user_id = ?",
                 (setting_id, user_id),
             )
         return True

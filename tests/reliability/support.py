@@ -64,7 +64,7 @@ class Bot:
 @asynccontextmanager
 async def start_app(
     sandbox: Sandbox,
-    db: Path,
+    db: Path | str,
     clock: Clock,
     options: Options = TEST_OPTIONS,
     *,

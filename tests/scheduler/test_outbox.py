@@ -166,7 +166,9 @@ async def test_alert_goes_ahead_of_a_backlog_of_activities(env: BotEnv) -> None:
     assert len(order) == 1 + 61 and order[0] == dsl.id
 
 
-async def test_a_lead_who_blocked_the_bot_is_reported_to_the_operator(env: BotEnv) -> None:
+async def test_a_lead_who_blocked_the_bot_is_reported_to_the_operator(
+    env: BotEnv, tmp_path: Path
+) -> None:
     lead = env.sandbox.user(7008)
     await _join(env, lead, "lead")
     await _week_with_two_photos(env)
@@ -175,7 +177,7 @@ async def test_a_lead_who_blocked_the_bot_is_reported_to_the_operator(env: BotEn
     await _dispatch_until_quiet(env, rounds=3)
     assert await digest_recipients(env.store, env.setting.id, "2026-W48") == 0
     # The operator's view, from the same database file while the bot runs.
-    listed = playtalk(Path(env.store.path).parent, "setting", "list", PLAYTALK_DB=env.store.path)
+    listed = playtalk(tmp_path, "setting", "list", PLAYTALK_DB=env.store.path)
     assert listed.returncode == 0, listed.stderr
     assert "(lead) cannot be reached" in listed.stdout and "blocked" in listed.stdout
     # Another week's digest is not queued into a chat that refuses it.

@@ -101,6 +101,7 @@ async def test_join_codes_are_single_use_hashed_and_expire(
     assert await store.redeem_join_code("ZZZZZ-YYYYY", 9, 9, "en") is None
 
 
+@pytest.mark.sqlite_only
 async def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
     setting = await store.add_setting("Oak", "Europe/London", "oak")
     await active_family(store, setting.id, 1)
