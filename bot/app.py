@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import lease
 from bot.buttons import ButtonSigner
 from bot.clock import Clock
 from bot.config import Config
@@ -83,6 +84,8 @@ class Options:
     # False: a receive-only process (``playtalk run --no-dispatch``, bot/webhook.py): no
     # tick, no urgent pass, no recovery of in-flight sends; another process does those.
     dispatch: bool = True
+    # How long other dispatchers wait for a silent one before sending its claims again.
+    lease_seconds: float = 15.0
     read_timeout: float = 10.0
     # Updates handled at once, and HTTP connections to the Bot API shared by handlers and jobs.
     concurrent_updates: int = 64
@@ -212,12 +215,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     if opts.dispatch:
         services.wake_dispatch = lambda: _dispatch_soon(app, services)
     app.bot_data.services = services
-    # Only a dispatching process may reset 'sending' rows: they may be another's, in flight.
-    recovered = await store.recover_in_flight() if opts.dispatch else 0
-    if recovered:
-        log.info(
-            "%d deliveries were in flight at the last stop; they will be sent again", recovered
-        )
+    if opts.dispatch:  # 'sending' rows of a live dispatcher are in flight: left alone
+        rate = opts.max_rate * opts.rate_headroom
+        app.bot_data.lease = await lease.become_dispatcher(services, rate, opts.lease_seconds)
     await _set_commands(app, catalogs)
     if opts.schedule_jobs and opts.dispatch and app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -246,9 +246,9 @@ async def _set_commands(app: Application, catalogs: Catalogs) -> None:  # type: 
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    watchdog = getattr(app.bot_data, "watchdog", None)
-    if watchdog is not None:
-        watchdog.cancel()
+    for task in (app.bot_data.watchdog, app.bot_data.lease):
+        if task is not None:
+            task.cancel()
     services: Services | None = getattr(app.bot_data, "services", None)
     if services is not None:
         if not await flush_unrecorded(services):
@@ -256,6 +256,7 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
                 "%d sends could not be recorded; they will be sent again at the next start",
                 len(services.unrecorded),
             )
+        await lease.give_back(services)
         await services.store.close()
 
 

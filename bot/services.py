@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.content import Library
 from bot.i18n import Catalogs
+from bot.sendrate import SharedRate
 from bot.store import Store
 from bot.throttle import GuessThrottle
 
@@ -43,6 +44,13 @@ class Services:
     wake_dispatch: Callable[[], None] = field(default=lambda: None)
     # Sends Telegram accepted whose outcome the database has not taken yet (a full disk).
     unrecorded: list[Any] = field(default_factory=list)
+    # This process's name on the rows it claims, and its lease on them (bot/store/sharing.py).
+    dispatcher: str = ""
+    # Telegram's overall rate shared with the other processes; None sends uncapped.
+    send_rate: SharedRate | None = None
+    # Rows claimed per pass: a process holds no more than it can send soon, so the
+    # others share the queue (and a killed one leaves little in flight).
+    claim_batch: int = 500
 
 
 class AppData:
@@ -57,6 +65,7 @@ class AppData:
     options: Any
     ticker: Any  # scheduler.jobs.Ticker (bot/ does not import scheduler/)
     watchdog: Any = None  # the task that keeps the tick going if the wall clock jumps
+    lease: Any = None  # the task that renews this dispatcher's lease (bot/lease.py)
 
 
 Ctx = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppData]

@@ -4,8 +4,9 @@ Every message the bot starts itself is an outbox row: activities and check-ins t
 families, safeguarding alerts and digest parts to staff. One dispatcher sends them
 all through the bot's rate limiter, one chat at a time at Telegram's per-chat pace,
 alerts first. Rows are claimed ('sending') before the send and settled after it; a
-crash in between leaves them 'sending' and recover_in_flight() sends them again, so
-at most the messages in flight at the crash can repeat and none is lost. A send
+crash in between leaves them 'sending' and recover_in_flight() (at the next start, or
+in another process once the dead one's lease runs out) sends them again, so at most
+the messages in flight at the crash can repeat and none is lost. A send
 whose outcome could not be written (a full disk) is kept in memory and written as
 soon as the database takes it again, or at shutdown, so it is not sent twice.
 """
@@ -125,6 +126,8 @@ async def _send_one(bot: Bot, s: Services, item: Outgoing, report: DispatchRepor
         report.postponed += 1
         report.note("quiet hours")
         return
+    if s.send_rate is not None:
+        await s.send_rate.take()
     try:
         if item.delivery is not None:
             message_id = await send_family(bot, s, item)
@@ -269,7 +272,7 @@ async def dispatch_due(bot: Bot, s: Services, *, concurrency: int = 16) -> Dispa
                 return
 
     while await flush_unrecorded(s):
-        batch = await s.store.claim_due(s.clock.now(), BATCH)
+        batch = await s.store.claim_due(s.clock.now(), s.claim_batch, s.dispatcher)
         if not batch:
             break
         lanes: dict[int, list[Outgoing]] = {}
