@@ -16,6 +16,7 @@ from bot.config import Config, ConfigError, load_config, redact_token
 from bot.content import ContentError
 from bot.i18n import CatalogError
 from bot.store import StoreError, open_store
+from bot.store.pg import without_password
 from bot.webhook import WebhookError, add_run_arguments, from_args, run_until_stopped
 
 log = logging.getLogger("playtalk")
@@ -181,9 +182,10 @@ def _run(config: Config, args: argparse.Namespace) -> int:
             max_rate=config.max_rate,
             dispatch_every=config.dispatch_seconds,
             dispatch=not args.no_dispatch,
+            lease_seconds=config.lease_seconds,
         )
         app = build_application(config, options=options)
-        log.info("starting playtalk with database %s", config.db_path)
+        log.info("starting playtalk with database %s", without_password(str(config.db_path)))
         eventloop.install()
         run_until_stopped(app, webhook)
     except WebhookError as exc:

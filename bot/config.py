@@ -23,6 +23,7 @@ _FIELDS: dict[str, tuple[str, str]] = {
     "PLAYTALK_PHOTO_RETENTION_MONTHS": ("photo_retention_months", "6"),
     "PLAYTALK_MAX_RATE": ("max_rate", "30"),
     "PLAYTALK_DISPATCH_SECONDS": ("dispatch_seconds", "10"),
+    "PLAYTALK_LEASE_SECONDS": ("lease_seconds", "15"),
 }
 
 
@@ -56,6 +57,8 @@ class Config:
     photo_retention_months: int
     max_rate: float = 30.0
     dispatch_seconds: float = 10.0
+    # How long other dispatchers wait for a silent one before resending its claims.
+    lease_seconds: float = 15.0
 
     @property
     def base_url(self) -> str:
@@ -125,7 +128,7 @@ def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = N
         if months[var] < 1:
             raise ConfigError(f"{var} must be at least 1")
     rates = {}
-    for var in ("PLAYTALK_MAX_RATE", "PLAYTALK_DISPATCH_SECONDS"):
+    for var in ("PLAYTALK_MAX_RATE", "PLAYTALK_DISPATCH_SECONDS", "PLAYTALK_LEASE_SECONDS"):
         try:
             rates[var] = float(values[var])
         except ValueError:
@@ -142,4 +145,5 @@ def load_config(env: Mapping[str, str] | None = None, toml_path: Path | None = N
         photo_retention_months=months["PLAYTALK_PHOTO_RETENTION_MONTHS"],
         max_rate=rates["PLAYTALK_MAX_RATE"],
         dispatch_seconds=rates["PLAYTALK_DISPATCH_SECONDS"],
+        lease_seconds=rates["PLAYTALK_LEASE_SECONDS"],
     )
