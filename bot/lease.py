@@ -34,8 +34,9 @@ async def become_dispatcher(
     services.dispatcher = dispatcher_name()
     if rate > 0:
         services.send_rate = SharedRate(services.store, rate)
-        # About two seconds of sends per pass, at least one per concurrent sender.
-        services.claim_batch = min(500, max(16, int(rate * 2)))
+        # About half a second of sends per claim (at least one per concurrent sender):
+        # the other processes find the rest of the queue still there to claim.
+        services.claim_batch = min(500, max(16, int(rate / 2)))
     period = timedelta(seconds=lease_seconds)
     await take_over(services, period)
     return asyncio.get_running_loop().create_task(

@@ -8,6 +8,7 @@ caller's event loop, so what Telegram received is known exactly.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import random
 import shutil
@@ -18,9 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
+import asyncpg
+
+from bot.clock import Clock, to_db
 from bot.codes import new_parent_code
 from bot.content import load_library
 from bot.sandbox import Sandbox
@@ -45,7 +49,7 @@ def local_midday_zone(now: datetime) -> str:
     return zone
 
 
-async def prepare_database(path: Path, families: int) -> list[int]:
+async def prepare_database(path: Path | str, families: int) -> list[int]:
     """A setting where it is midday, ``families`` active families, one delivery each due a minute ago."""
     now = datetime.now(UTC)
     zone = local_midday_zone(now)
@@ -85,7 +89,7 @@ def playtalk_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
 
 
-def bot_environment(sb: Sandbox, db: Path, workdir: Path) -> dict[str, str]:
+def bot_environment(sb: Sandbox, db: Path | str, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYTALK_", "TELEGRAM_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=sb.token,
@@ -95,38 +99,60 @@ def bot_environment(sb: Sandbox, db: Path, workdir: Path) -> dict[str, str]:
         PLAYTALK_LOG_LEVEL="WARNING",
         # Crash safety, not Telegram's 30 msg/s, is under test: let it send quickly.
         PLAYTALK_MAX_RATE="5000",
+        # A restarted or surviving dispatcher resends a killed one's claims this soon.
+        PLAYTALK_LEASE_SECONDS="1.5",
         PLAYTALK_CONFIG=str(workdir / "no-such-playtalk.toml"),
     )
     return env
 
 
-def delivery_states(db: Path) -> tuple[Counter[str], list[int]]:
-    """Row counts per state, and the chat of every row in state 'sending'."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
-        states = Counter(
-            {s: n for s, n in conn.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state")}
-        )
-        sending = [
+_STATES = "SELECT state, COUNT(*) FROM deliveries GROUP BY state"
+_SENDING = (
+    "SELECT f.chat_id, d.claimed_by FROM deliveries d JOIN families f ON f.id = d.family_id"
+    " WHERE d.state = 'sending'"
+)
+_DUE_ROWS = (
+    "SELECT f.chat_id, d.state, d.message_id, d.claimed_by, d.due_at FROM deliveries d"
+    " JOIN families f ON f.id = d.family_id WHERE d.kind = 'single' AND d.touch = 1"
+)
+
+
+class DbView:
+    """The outbox as the operator's tools see it from outside the bot (read-only)."""
+
+    def __init__(self, db: Path | str) -> None:
+        self.db = db
+
+    async def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        if isinstance(self.db, str):
+            conn = await asyncpg.connect(self.db)
+            try:
+                return [tuple(r) for r in await conn.fetch(sql)]
+            finally:
+                await conn.close()
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as conn:
+            rows = conn.execute(sql).fetchall()
+        conn.close()
+        return rows
+
+    async def states(self) -> tuple[Counter[str], list[int]]:
+        """Row counts per state, and the chat of every row in state 'sending'."""
+        states = Counter({s: int(n) for s, n in await self._rows(_STATES)})
+        return states, [int(chat) for chat, _ in await self._rows(_SENDING)]
+
+    async def sending_by(self, dispatcher_pid: int) -> list[int]:
+        """Chats whose row the dispatcher with this pid holds in flight."""
+        return [
             int(chat)
-            for (chat,) in conn.execute(
-                "SELECT f.chat_id FROM deliveries d JOIN families f ON f.id = d.family_id"
-                " WHERE d.state = 'sending'"
-            )
+            for chat, owner in await self._rows(_SENDING)
+            if owner and owner.split(":")[1] == str(dispatcher_pid)
         ]
-    conn.close()
-    return states, sending
 
-
-def sent_rows(db: Path) -> dict[int, tuple[str, int | None]]:
-    """chat id -> (state, message id) of the deliveries that were due at the start."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
-        rows = conn.execute(
-            "SELECT f.chat_id, d.state, d.message_id FROM deliveries d"
-            " JOIN families f ON f.id = d.family_id WHERE d.kind = 'single' AND d.touch = 1"
-            " AND d.due_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-        ).fetchall()
-    conn.close()
-    return {int(chat): (state, message_id) for chat, state, message_id in rows}
+    async def sent_rows(self) -> dict[int, tuple[str, int | None, str | None]]:
+        """chat id -> (state, message id, dispatcher) of the deliveries due at the start."""
+        now = to_db(datetime.now(UTC))
+        rows = await self._rows(_DUE_ROWS)
+        return {int(c): (st, m, by) for c, st, m, by, due in rows if due <= now}
 
 
 @dataclass
@@ -145,8 +171,8 @@ class TrialResult:
 
 
 class BotProcess:
-    def __init__(self, sb: Sandbox, db: Path, workdir: Path) -> None:
-        self.env = bot_environment(sb, db, workdir)
+    def __init__(self, sb: Sandbox, db: Path | str, workdir: Path, **env: str) -> None:
+        self.env = {**bot_environment(sb, db, workdir), **env}
         self.workdir = workdir
         self.log = workdir / "bot-stderr.log"
         self.proc: asyncio.subprocess.Process | None = None
@@ -193,7 +219,12 @@ class BotProcess:
 async def _wait(predicate, timeout: float, what: str, bot: BotProcess) -> None:  # noqa: ASYNC109
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not predicate():
+
+    async def holds() -> bool:
+        answer = predicate()
+        return bool(await answer) if inspect.isawaitable(answer) else bool(answer)
+
+    while not await holds():
         if not bot.running:
             raise AssertionError(f"the bot exited while waiting for {what}: {bot.stderr_tail()}")
         if loop.time() > deadline:
@@ -202,12 +233,23 @@ async def _wait(predicate, timeout: float, what: str, bot: BotProcess) -> None: 
 
 
 async def run_trial(
-    template: Path, chats: list[int], workdir: Path, rng: random.Random, kills: int
+    template: Path | str,
+    chats: list[int],
+    workdir: Path,
+    rng: random.Random,
+    kills: int,
+    db: Path | str | None = None,
 ) -> TrialResult:
-    """Copy the prepared database, kill the bot ``kills`` times while it sends, then let it finish."""
+    """Copy the prepared database, kill the bot ``kills`` times while it sends, then let it finish.
+
+    ``db``: a copy of ``template`` made by the caller (a PostgreSQL database); by
+    default the SQLite file is copied into ``workdir``.
+    """
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once per trial
-    db = workdir / "playtalk.db"
-    shutil.copyfile(template, db)
+    if db is None:
+        db = workdir / "playtalk.db"
+        shutil.copyfile(template, db)
+    view = DbView(db)
     result = TrialResult(families=len(chats))
     in_flight: Counter[int] = Counter()
     title = load_library().fitting(30)[0].title
@@ -230,7 +272,7 @@ async def run_trial(
             )
             await asyncio.sleep(rng.uniform(0, 0.01))
             await bot.kill()
-            _, sending = delivery_states(db)
+            _, sending = await view.states()
             in_flight.update(sending)
             result.kills += 1
             result.in_flight_at_kills += len(sending)
@@ -239,10 +281,10 @@ async def run_trial(
         await bot.start()
         await _wait(lambda: served() == len(chats), START_TIMEOUT, "every family", bot)
 
-        def settled() -> bool:
-            states, _ = delivery_states(db)
+        async def settled() -> bool:
+            states, _ = await view.states()
             return not states.get("sending") and all(
-                state == "sent" for state, _ in sent_rows(db).values()
+                row[0] == "sent" for row in (await view.sent_rows()).values()
             )
 
         await _wait(settled, START_TIMEOUT, "the outbox to settle", bot)
@@ -255,12 +297,12 @@ async def run_trial(
             counts[message.chat_id] += 1
             result.not_the_activity += len(message.buttons) != 4 or title not in message.plain
             received[message.chat_id].add(message.message_id)
-        rows = sent_rows(db)
+        rows = await view.sent_rows()
         for chat in chats:
             got = counts[chat]
             result.lost += got == 0
             result.duplicates += max(0, got - 1)
             result.unexplained_duplicates += max(0, got - 1 - in_flight[chat])
-            state, message_id = rows[chat]
+            state, message_id, _ = rows[chat]
             result.not_sent_in_db += state != "sent" or message_id not in received[chat]
     return result
