@@ -13,8 +13,10 @@ messages with a naive loop (``send_message`` then ``sleep(1/30)``, plain ``teleg
 against a fresh sandbox with the same limits. Goal: >= 0.97 of the cap, 0 lost, 0 dup.
 
 ``--uncapped`` (N = 20 000): no flood control in the sandbox, no limiter in the bot;
-the figure is the sustained msg/s. Goal: >= 1 000 msg/s. BASELINE: the naive loop
-with no pause (plain ``telegram.Bot``, one send after the other) for 3 000 sends.
+the figure is the sustained msg/s. BASELINE: the naive loop with no pause (plain
+``telegram.Bot``, one send after the other) for 3 000 sends. Goal: >= 1 000 msg/s and
+at least 2.5 times the baseline of the same run (``of_baseline``): the VM's speed moves
+within the hour, and the baseline moves with it while the goal in msg/s does not.
 
 The bot runs in a child process (``botproc.py``), the sandbox in this one: Telegram's
 servers never share the bot's CPU, and on 2 cores each side gets one.
@@ -51,6 +53,7 @@ assert benchlib.ROOT
 CAP = 30
 GOAL_RATIO = 0.97
 GOAL_UNCAPPED = 1000.0
+GOAL_OF_BASELINE = 2.5  # uncapped: our msg/s over the naive loop's in the same run
 UNCAPPED_BASELINE_SENDS = 3000  # the naive loop is slow; its rate settles long before
 FIRST_CHAT = 7_000_000
 # A Wednesday morning in November (London = UTC): far from quiet hours.
@@ -212,10 +215,19 @@ async def main() -> None:
                 count = min(n, UNCAPPED_BASELINE_SENDS)
                 log(f"baseline: naive loop of {count} sends, no pause")
                 activity_id = load_library().fitting(30)[0].id
-                figures["baseline"] = await run_baseline(count, activity_id, 0.0, capped=False)
-                log(f"baseline: {figures['baseline']}")
+                baseline = await run_baseline(count, activity_id, 0.0, capped=False)
+                figures["baseline"] = baseline
+                log(f"baseline: {baseline}")
+                ratio = bot_figures["msg_per_s"] / max(baseline["msg_per_s"], 1e-9)
+                figures["of_baseline"] = round(ratio, 2)
+                goal_met = goal_met and ratio >= GOAL_OF_BASELINE
             figures.update(
-                goal={"msg_per_s": GOAL_UNCAPPED, "lost": 0, "duplicated": 0},
+                goal={
+                    "msg_per_s": GOAL_UNCAPPED,
+                    "of_baseline": GOAL_OF_BASELINE,
+                    "lost": 0,
+                    "duplicated": 0,
+                },
                 goal_met=goal_met,
             )
         else:
